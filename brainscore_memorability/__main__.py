@@ -1,0 +1,5 @@
+import sys
+
+from brainscore_memorability.cli import main
+
+sys.exit(main())

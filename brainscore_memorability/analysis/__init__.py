@@ -1,0 +1,1 @@
+"""The study's analyses as functions returning tables, its statistics and figures."""

@@ -1,0 +1,1 @@
+"""Models: ImageNet-, LaMem- and jointly-trained networks as Brain-Score models."""

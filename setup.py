@@ -1,0 +1,33 @@
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+setup(
+    name="brainscore-memorability",
+    version="0.1.0",
+    description="Memorability-trained networks and early/late IT benchmarks for Brain-Score",
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["brainscore_memorability", "brainscore_memorability.*",
+                                    "training", "training.*"]),
+    package_data={"brainscore_memorability": ["**/*.json"], "training": ["configs/*.yaml"]},
+    install_requires=[
+        "brainscore-vision>=2.4.2,<2.5",
+        "torch",
+        "torchvision",
+        "safetensors",
+        "h5py",
+        "matplotlib",
+        "rich",
+        "tqdm",
+        "pyyaml",
+        "submitit",
+        "tensorboard",
+    ],
+    extras_require={
+        "test": ["pytest", "pingouin>=0.5,<0.6", "reverse-pred==0.1.8"],
+        "resmem": ["resmem"],
+    },
+    entry_points={"console_scripts": ["brainscore = brainscore_memorability.cli:main"]},
+)
