@@ -23,3 +23,40 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data folder {SHARED_DATA} not present (only beside the development checkout)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def isolated_registry(monkeypatch):
+    """Registrations made inside the test are forgotten afterwards (ours and brainscore_vision's)."""
+    import brainscore_vision
+
+    from brainscore_memorability import registry
+    monkeypatch.setattr(registry, "_TABLE", dict(registry._TABLE))
+    for name in ("model_registry", "benchmark_registry", "metric_registry", "data_registry",
+                 "stimulus_set_registry"):
+        monkeypatch.setattr(brainscore_vision, name, dict(getattr(brainscore_vision, name)))
+    return registry
+
+
+@pytest.fixture
+def toy_model_and_benchmark(isolated_registry):
+    """Registers 'bsm-test-model' (a model with value 0.25) and 'bsm-test-benchmark' (scores a model
+    by its value; raw = value / 2, ceiling 0.5): enough to test the plumbing around scoring."""
+    from brainscore_core.benchmarks import BenchmarkBase
+    from brainscore_core.metrics import Score
+
+    class ValueModel:
+        identifier, value = "bsm-test-model", 0.25
+
+    class ValueBenchmark(BenchmarkBase):
+        def __init__(self):
+            super().__init__(identifier="bsm-test-benchmark", ceiling=Score(0.5), version=1, parent="IT")
+
+        def __call__(self, candidate):
+            score = Score(candidate.value)
+            score.attrs.update(ceiling=self.ceiling, raw=Score(candidate.value / 2))
+            return score
+
+    isolated_registry.register("model", "bsm-test-model", "a toy model", ValueModel)
+    isolated_registry.register("benchmark", "bsm-test-benchmark", "a toy benchmark", ValueBenchmark)
+    return isolated_registry
