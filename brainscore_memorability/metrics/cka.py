@@ -209,3 +209,48 @@ def _stimulus_ids(value) -> list | None:
     if ids.dims != (value.dims[0],):
         raise DataError(f"stimulus_id must label the first dimension ({value.dims[0]}), not {ids.dims}")
     return list(ids.values)
+
+
+class CKAMetric:
+    """Brain-Score metric: CKA between two assemblies (presentation x neuroid) of the same images.
+
+    Repeated presentations of an image are averaged first (neural data: images x neurons); the
+    images are aligned on ``stimulus_id``. Options as :func:`cka_matrix`. Returns a Score.
+    """
+
+    def __init__(self, kernel: str = "linear", debiased: bool = False, rbf_threshold: float = 1.0,
+                 batch_size: int | None = None, seed: int = 0):
+        self.options = dict(kernel=kernel, debiased=debiased, rbf_threshold=rbf_threshold,
+                            batch_size=batch_size, seed=seed)
+
+    def __call__(self, assembly1, assembly2):
+        from brainscore_core.metrics import Score
+        value = cka_matrix({"assembly1": per_image(assembly1)}, {"assembly2": per_image(assembly2)},
+                           **self.options)
+        score = Score(float(value.values[0, 0]))
+        score.attrs.update({k: v for k, v in value.attrs.items()})
+        return score
+
+
+def per_image(assembly):
+    """presentation x neuroid assembly -> images x neuroids DataArray (repetitions averaged).
+
+    A trailing ``time_bin`` dimension of size 1 is dropped; more time bins must be selected first.
+    """
+    import xarray as xr
+    if "time_bin" in assembly.dims:
+        if assembly.sizes["time_bin"] != 1:
+            raise DataError(f"assembly has {assembly.sizes['time_bin']} time bins: select one window "
+                            f"(e.g. assembly.isel(time_bin=0)) before computing CKA")
+        assembly = assembly.isel(time_bin=0)
+    if set(assembly.dims) != {"presentation", "neuroid"}:
+        raise DataError(f"assembly has dims {assembly.dims}: expected presentation x neuroid")
+    assembly = assembly.transpose("presentation", "neuroid")
+    ids = _stimulus_ids(assembly)
+    if ids is None:
+        raise DataError("assembly has no stimulus_id coordinate on presentation: cannot align images")
+    images, rows = np.unique(np.asarray(ids), return_inverse=True)
+    sums = np.zeros((len(images), assembly.shape[1]))
+    np.add.at(sums, rows, np.asarray(assembly.values, dtype=float))
+    means = sums / np.bincount(rows)[:, None]
+    return xr.DataArray(means, dims=("presentation", "neuroid"), coords={"stimulus_id": ("presentation", images)})

@@ -1,5 +1,7 @@
 """CKA against the published formulas (written out independently here), brainscore-vision's own
 `cka` metric, its invariances, and its refusals of bad input."""
+import importlib
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -123,7 +125,7 @@ def test_matrix_is_labelled_and_equals_pairwise_cka():
 
 
 def test_each_gram_is_computed_once(monkeypatch):
-    from brainscore_memorability.metrics import cka as module
+    module = importlib.import_module("brainscore_memorability.metrics.cka")  # the package exports a function `cka`
     calls = []
     original = module.gram
     monkeypatch.setattr(module, "gram", lambda *args: calls.append(1) or original(*args))
@@ -181,3 +183,31 @@ def test_rejects_bad_input():
     repeated = other.assign_coords(stimulus_id=("presentation", ids[:-1] + [ids[0]]))
     with pytest.raises(DataError, match="average the repetitions"):
         cka_matrix({"layer": a}, {"IT": repeated})
+
+
+def test_brainscore_metrics_average_repetitions_and_align_images():
+    import brainscore_vision
+
+    import brainscore_memorability  # noqa: F401  (registers cka-rbf, cka-minibatch)
+    from brainscore_core.supported_data_standards.brainio.assemblies import NeuronRecordingAssembly
+    X, Y = _pair(n=60)
+    ids = np.array([f"image{i:03d}" for i in range(60)])
+    noise = np.random.default_rng(4).normal(size=(2, 60, Y.shape[1]))
+    trials = np.concatenate([Y + noise[0], Y + noise[1]])[:, :, None]  # (image, repetition) x neuroid x 1 bin
+    neural = NeuronRecordingAssembly(trials, coords={
+        "stimulus_id": ("presentation", np.r_[ids, ids]), "repetition": ("presentation", np.repeat([0, 1], 60)),
+        "neuroid_id": ("neuroid", np.arange(Y.shape[1])), "region": ("neuroid", ["IT"] * Y.shape[1]),
+        "time_bin_start": ("time_bin", [70]), "time_bin_end": ("time_bin", [100])},
+        dims=["presentation", "neuroid", "time_bin"])
+    model = _assembly(X[::-1], ids[::-1])
+    mean = (trials[:60, :, 0] + trials[60:, :, 0]) / 2
+    score = brainscore_vision.load_metric("cka-rbf")(model, neural)
+    assert float(score) == pytest.approx(reference_cka(X, mean, "rbf"), abs=TOLERANCE)
+    assert score.attrs["kernel"] == "rbf"
+    score = brainscore_vision.load_metric("cka_minibatch", batch_size=60)(model, neural)
+    assert float(score) == pytest.approx(reference_cka(X, mean, debiased=True), abs=TOLERANCE)
+    with pytest.raises(DataError, match="2 time bins"):
+        brainscore_vision.load_metric("cka-rbf")(model, xr.concat([neural, neural], dim="time_bin"))
+    neural.values[5, 0, 0] = np.nan
+    with pytest.raises(DataError, match="contains NaN"):
+        brainscore_vision.load_metric("cka-rbf")(model, neural)
