@@ -1,20 +1,29 @@
-"""Metrics: numpy in, numpy out (images x neurons x repetitions), with Brain-Score wrappers at the edge."""
+"""Metrics: numpy in, numpy out (images x neurons x repetitions), with Brain-Score wrappers at the edge.
 
-# --- CKA and partial correlation (issue 4) ---
-from brainscore_memorability.metrics.cka import cka, cka_matrix, minibatch_cka  # noqa: E402
-from brainscore_memorability.metrics.partial_correlation import partial_correlation  # noqa: E402
-from brainscore_memorability.registry import register as _register  # noqa: E402
+Public API (one implementation each, shared by every analysis):
+* :mod:`.reliability`: split_half_reliability, split_half_means, halving_permutations,
+  spearman_brown, correlate;
+* :mod:`.regression`: folds, cross_validated_predictions;
+* :mod:`.explained_variance`: explained_variance, explained_variance_details, ExplainedVariance;
+* :mod:`.brainscore_metric` (imported lazily: needs brainscore_core): ExplainedVarianceMetric,
+  brainscore_standard_score, rates_from_assembly, features_for.
+"""
+from brainscore_memorability.metrics.explained_variance import (
+    ExplainedVariance, explained_variance, explained_variance_details)
+from brainscore_memorability.metrics.regression import cross_validated_predictions, folds
+from brainscore_memorability.metrics.reliability import (
+    correlate, halving_permutations, spearman_brown, split_half_means, split_half_reliability)
+from brainscore_memorability.registry import register
 
 
-def _cka_metric(**defaults):
-    """Factory of a Brain-Score CKA metric with these defaults (load_metric kwargs override them)."""
-    def factory(**kwargs):
-        from brainscore_memorability.metrics.cka import CKAMetric
-        return CKAMetric(**{**defaults, **kwargs})
+def _kar_ev_metric(regression: str):
+    def factory(**options):
+        from brainscore_memorability.metrics.brainscore_metric import ExplainedVarianceMetric
+        return ExplainedVarianceMetric(regression=regression, **options)
     return factory
 
 
-_register("metric", "cka-rbf", "CKA, RBF kernel, bandwidth = rbf_threshold x median distance (Kornblith et al. 2019)",
-          _cka_metric(kernel="rbf"))
-_register("metric", "cka-minibatch", "linear debiased CKA over batches of 256 images (Nguyen et al. 2021)",
-          _cka_metric(debiased=True, batch_size=256))
+register("metric", "kar-ev-pls", "Kar-lab noise-corrected % EV per neuroid, PLS (20 comps, 10 folds)",
+         _kar_ev_metric("pls"))
+register("metric", "kar-ev-ridge", "Kar-lab noise-corrected % EV per neuroid, ridge (alpha 0.1, 10 folds)",
+         _kar_ev_metric("ridge"))

@@ -1,0 +1,165 @@
+"""Brain-Score edge of the metrics: assemblies in, a Brain-Score ``Score`` out.
+
+:class:`ExplainedVarianceMetric` (registered as 'kar-ev-pls' and 'kar-ev-ridge') computes the
+Kar lab's noise-corrected % EV (:mod:`.explained_variance`) from a model's features
+(presentation x neuroid) and a neural assembly with repetitions (presentation (stimulus_id,
+repetition) x neuroid [x one time_bin]).
+
+:func:`brainscore_standard_score` computes Brain-Score's own score on the same arrays with
+brainscore_vision's metrics, for comparison. It differs from the Kar lab's EV in four ways:
+
+1. no model-reliability correction: Brain-Score divides r**2 by the neural ceiling only, so a
+   model fitted on noisy data (whose predictions are themselves noisy) scores lower; for a
+   homogeneous population, score ~= median EV / 100 * model reliability;
+2. Brain-Score aggregates before normalising: median over neuroids of r (averaged over its
+   splits), squared, over the median of the neuroids' ceilings; the Kar lab normalises each
+   neuron and then takes statistics over neurons;
+3. r is computed within each of 10 random 90/10 train/test splits (~10 % of the images each) and
+   averaged, not over the pooled predictions of 10 folds;
+4. the regression is PLS with 25 components on unscaled features (sklearn ``scale=False``), not
+   20 components on standardised features; the ceiling uses Pearson (not Spearman) split halves.
+tests/metrics/test_explained_variance.py checks relation 1 on a simulation.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from brainscore_core.metrics import Metric, Score
+
+from brainscore_memorability.errors import DataError
+from brainscore_memorability.metrics.explained_variance import explained_variance_details
+
+
+def rates_from_assembly(assembly) -> tuple[np.ndarray, np.ndarray]:
+    """(rates images x neurons x repetitions, stimulus_ids (images,)) from a neural assembly.
+
+    assembly: presentation x neuroid [x time_bin of size 1], presentation coords ``stimulus_id``
+    and (optionally) ``repetition``; without ``repetition``, a stimulus's presentations are
+    numbered in order. Images keep their order of first appearance; a stimulus with fewer
+    repetitions than others gets NaN (missing trials).
+    """
+    assembly = _presentation_by_neuroid(assembly, "neural assembly")
+    stimulus_ids = assembly["stimulus_id"].values
+    if "repetition" in assembly.coords:
+        repetitions = assembly["repetition"].values
+    else:
+        repetitions = pd.Series(stimulus_ids).groupby(stimulus_ids).cumcount().values
+    image_index, unique_ids = pd.factorize(stimulus_ids)
+    repetition_index, unique_repetitions = pd.factorize(repetitions)
+    if pd.MultiIndex.from_arrays([image_index, repetition_index]).has_duplicates:
+        raise DataError("neural assembly has two presentations with the same stimulus_id and "
+                        "repetition; give each trial its own repetition value")
+    rates = np.full((len(unique_ids), assembly.sizes["neuroid"], len(unique_repetitions)), np.nan)
+    rates[image_index, :, repetition_index] = assembly.values
+    return rates, np.asarray(unique_ids)
+
+
+def features_for(source, stimulus_ids: np.ndarray) -> np.ndarray:
+    """Model features (images x features) in the order of ``stimulus_ids`` (one row per stimulus;
+    repeated presentations of a stimulus in ``source`` are averaged)."""
+    source = _presentation_by_neuroid(source, "model features")
+    frame = pd.DataFrame(source.values).groupby(source["stimulus_id"].values, sort=False).mean()
+    missing = pd.Index(stimulus_ids).difference(frame.index)
+    if len(missing):
+        raise DataError(f"model features lack {len(missing)} of the neural stimuli "
+                        f"(e.g. {list(missing[:3])}): record the model on the benchmark's stimuli")
+    return frame.loc[stimulus_ids].values
+
+
+class ExplainedVarianceMetric(Metric):
+    """Brain-Score metric: Kar-lab noise-corrected % EV of each neuroid (options as
+    :func:`.explained_variance.explained_variance_details`).
+
+    Calling it with (source, target) returns a Score whose value is the median over neuroids of
+    the % EV divided by 100 (a fraction, already noise-corrected: no further ceiling), with attrs
+    ``explained_variance``, ``r``, ``neural_reliability``, ``model_reliability`` (per neuroid,
+    DataArrays with the target's neuroid coords; EV in %), ``median_explained_variance`` (%)
+    and ``error`` (standard deviation over split halvings of the per-split median EV, fraction).
+    """
+
+    def __init__(self, regression: str = "pls", **options):
+        self.regression, self.options = regression, options
+
+    def __call__(self, source, target):
+        rates, stimulus_ids = rates_from_assembly(target)
+        features = features_for(source, stimulus_ids)
+        details = explained_variance_details(features, rates, regression=self.regression, **self.options)
+        target = _presentation_by_neuroid(target, "neural assembly")
+        median = float(_nanmedian_quiet(details.explained_variance, axis=0))
+        per_split_median = _nanmedian_quiet(details.explained_variance_per_split, axis=0)
+        score = Score(median / 100)
+        score.attrs["median_explained_variance"] = median
+        score.attrs["error"] = float(np.nanstd(per_split_median) / 100) if np.isfinite(
+            per_split_median).any() else np.nan
+        for name in ("explained_variance", "r", "neural_reliability", "model_reliability"):
+            score.attrs[name] = _per_neuroid(getattr(details, name), target)
+        return score
+
+
+def brainscore_standard_score(features: np.ndarray, rates: np.ndarray) -> dict:
+    """Brain-Score's standard neural score on the same arrays, with brainscore_vision's metrics.
+
+    features: images x features; rates: images x neurons x repetitions (no NaN). Returns
+    {'r': median-over-neuroids r (mean over 10 splits), 'ceiling': internal consistency,
+    'score': r**2 / ceiling (``neural_common.explained_variance``)}. See the module docstring for
+    how it differs from the Kar lab's EV.
+    """
+    from brainscore_core.supported_data_standards.brainio.assemblies import (
+        NeuroidAssembly, NeuronRecordingAssembly)
+    from brainscore_vision.benchmark_helpers.neural_common import explained_variance
+    from brainscore_vision.metrics.internal_consistency.ceiling import InternalConsistency
+    from brainscore_vision.metrics.regression_correlation.metric import (
+        CrossRegressedCorrelation, pearsonr_correlation, pls_regression)
+
+    n_images, n_neurons, n_repetitions = rates.shape
+    stimulus_ids = np.array([f"image{i}" for i in range(n_images)])
+    # two coords per dim: xarray turns a dim with a single coord into a plain index, which
+    # brainscore_vision's sortby over 'neuroid_id' cannot read
+    neuroid = {"neuroid_id": ("neuroid", [f"neuron{j}" for j in range(n_neurons)]),
+               "region": ("neuroid", ["IT"] * n_neurons)}
+    presentation = {"stimulus_id": ("presentation", stimulus_ids),
+                    "image_index": ("presentation", np.arange(n_images))}
+    source = NeuroidAssembly(features, dims=["presentation", "neuroid"], coords={
+        **presentation, "neuroid_id": ("neuroid", [f"feature{j}" for j in range(features.shape[1])]),
+        "layer": ("neuroid", ["features"] * features.shape[1])})
+    mean_target = NeuroidAssembly(rates.mean(axis=2), dims=["presentation", "neuroid"],
+                                  coords={**presentation, **neuroid})
+    trials = NeuronRecordingAssembly(
+        rates.transpose(2, 0, 1).reshape(-1, n_neurons), dims=["presentation", "neuroid"],
+        coords={"stimulus_id": ("presentation", np.tile(stimulus_ids, n_repetitions)),
+                "repetition": ("presentation", np.repeat(np.arange(n_repetitions), n_images)), **neuroid})
+    metric = CrossRegressedCorrelation(regression=pls_regression(), correlation=pearsonr_correlation(),
+                                       crossvalidation_kwargs=dict(stratification_coord=None))
+    raw = metric(source, mean_target)
+    ceiling = InternalConsistency()(trials)
+    score = explained_variance(raw, ceiling)
+    return {"r": float(raw), "ceiling": float(ceiling), "score": float(score)}
+
+
+def _presentation_by_neuroid(assembly, what: str):
+    if "time_bin" in assembly.dims:
+        if assembly.sizes["time_bin"] != 1:
+            raise DataError(f"{what} has {assembly.sizes['time_bin']} time bins; average the "
+                            f"time window first (one time bin per metric call)")
+        assembly = assembly.squeeze("time_bin", drop=True)
+    if set(assembly.dims) != {"presentation", "neuroid"}:
+        raise DataError(f"{what} must have dims presentation x neuroid, got {assembly.dims}")
+    if "stimulus_id" not in assembly.coords:
+        raise DataError(f"{what} lacks the presentation coordinate 'stimulus_id'")
+    return assembly.transpose("presentation", "neuroid")
+
+
+def _per_neuroid(values: np.ndarray, target):
+    import xarray as xr
+    coords = {name: ("neuroid", target[name].values) for name, coord in target.coords.items()
+              if coord.dims == ("neuroid",)}
+    return xr.DataArray(values, dims=["neuroid"], coords=coords)
+
+
+def _nanmedian_quiet(values: np.ndarray, axis: int) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slice -> NaN
+        return np.nanmedian(values, axis=axis)

@@ -1,0 +1,122 @@
+"""Noise-corrected % explained variance of each neuron, as the Kar lab defines it.
+
+For every split halving s of the repetitions (:mod:`.reliability`; the same halves serve both
+reliabilities):
+
+* r: Pearson correlation over images between the cross-validated prediction of the
+  repetition-averaged response and that response (one value per neuron, independent of s);
+* neural reliability: Spearman-Brown-corrected correlation of the two halves' means;
+* model reliability: Spearman-Brown-corrected Pearson correlation between the cross-validated
+  predictions fitted to half 1 and those fitted to half 2 (same folds, same regression);
+* EV_s = 100 * r * |r| / (neural reliability * model reliability),
+
+and EV is the mean of EV_s over splits. Keeping r's sign is the one deliberate departure from
+``reverse_pred`` (which squares r): a neuron predicted with r = -0.1 is not explained, and
+squaring would count it as explained; wherever r > 0 the two agree. Edge cases:
+
+* a constant neuron (or one without valid trials): r and reliabilities are NaN, so EV is NaN;
+* NaN trials are skipped by the half/whole means; an image x neuron (or half) left without a valid
+  trial is left out of that neuron's correlations and enters the regression fit at that
+  column's mean over images, where it adds nothing to the centred cross-covariance;
+* zero or negative neural or model reliability in a split: that split's EV is NaN (a ceiling
+  <= 0 does not bound anything); EV averages the remaining splits, NaN if none remain;
+* fewer images than folds need: DataError from :func:`.regression.folds` /
+  :func:`.regression.cross_validated_predictions`;
+* EV is not clipped: noise in the reliabilities can put a neuron above 100 %.
+
+Brain-Score's standard score differs; see :func:`brainscore_memorability.metrics.
+brainscore_metric.brainscore_standard_score` for the comparison on the same data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from brainscore_memorability.errors import DataError
+from brainscore_memorability.metrics import regression as _regression
+from brainscore_memorability.metrics.reliability import (
+    _check_rates, correlate, nanmean_quiet, spearman_brown, split_half_means)
+
+
+@dataclass(frozen=True)
+class ExplainedVariance:
+    """Per-neuron results; ``*_per_split`` arrays are neurons x n_splits, the others (neurons,)."""
+    explained_variance: np.ndarray  # % EV, mean over splits of the per-split EV
+    r: np.ndarray  # Pearson(prediction of the mean response, mean response)
+    neural_reliability: np.ndarray  # mean over splits, Spearman-Brown corrected
+    model_reliability: np.ndarray  # mean over splits, Spearman-Brown corrected
+    explained_variance_per_split: np.ndarray
+    neural_reliability_per_split: np.ndarray
+    model_reliability_per_split: np.ndarray
+    predictions: np.ndarray  # images x neurons, cross-validated prediction of the mean response
+
+
+def explained_variance(features: np.ndarray, rates: np.ndarray, regression: str = "pls",
+                       n_components: int = 20, n_folds: int = 10, n_splits: int = 10, seed: int = 0,
+                       folds: list[np.ndarray] | None = None, **options) -> np.ndarray:
+    """Per-neuron noise-corrected % explained variance, (neurons,); see :func:`explained_variance_details`."""
+    return explained_variance_details(features, rates, regression=regression, n_components=n_components,
+                                      n_folds=n_folds, n_splits=n_splits, seed=seed, folds=folds,
+                                      **options).explained_variance
+
+
+def explained_variance_details(features: np.ndarray, rates: np.ndarray, regression: str = "pls",
+                               n_components: int = 20, n_folds: int = 10, n_splits: int = 10,
+                               seed: int = 0, folds: list[np.ndarray] | None = None,
+                               alpha: float = 0.1, scale: bool = True,
+                               fold_scheme: str = "reverse_pred",
+                               reliability_correlation: str = "pearson",
+                               permutations: np.ndarray | None = None) -> ExplainedVariance:
+    """Noise-corrected % EV of each neuron with r and both reliabilities (module docstring).
+
+    features: images x features (model activations). rates: images x neurons x repetitions
+    (spikes/s or any unit; NaN = missing trial), images in the same order. Regression options as
+    :func:`.regression.cross_validated_predictions` (defaults: the Kar lab's PLS, 20 components,
+    scaled; ridge alpha 0.1). Folds: ``folds`` (test-index arrays) or ``n_folds`` folds of
+    ``fold_scheme`` seeded with ``seed``. Halvings: ``permutations`` (n_splits x repetitions) or
+    ``n_splits`` drawn with ``seed``. ``reliability_correlation`` ('pearson' or 'spearman', the
+    Kar lab's choice) applies to the neural reliability; the model reliability is always Pearson.
+    """
+    rates = _check_rates(rates)
+    features = np.asarray(features, dtype=float)
+    if features.ndim != 2 or len(features) != len(rates):
+        raise DataError(f"features must be images x features with {len(rates)} images (as rates), "
+                        f"got shape {features.shape}")
+    if folds is None:
+        folds = _regression.folds(len(rates), n_folds=n_folds, seed=seed, scheme=fold_scheme)
+    response = nanmean_quiet(rates, axis=2)  # images x neurons
+    half1, half2 = split_half_means(rates, n_splits=n_splits, seed=seed, permutations=permutations)
+    n_splits = half1.shape[2]
+    neural = spearman_brown(correlate(half1, half2, reliability_correlation))  # neurons x splits
+
+    targets = np.concatenate([response[:, :, None], half1, half2], axis=2)
+    predictions = _regression.cross_validated_predictions(
+        features, _fill_with_column_mean(targets), folds, regression=regression,
+        n_components=n_components, alpha=alpha, scale=scale)
+    # a prediction for an image without data is not compared with anything
+    predictions_masked = np.where(np.isfinite(targets), predictions, np.nan)
+    r = correlate(predictions_masked[:, :, 0], response)
+    model = spearman_brown(correlate(predictions[:, :, 1:1 + n_splits], predictions[:, :, 1 + n_splits:]))
+
+    ceiling = neural * model
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_split = np.where(ceiling_valid(neural, model), 100 * (r * np.abs(r))[:, None] / ceiling, np.nan)
+    return ExplainedVariance(
+        explained_variance=nanmean_quiet(per_split, axis=1), r=r,
+        neural_reliability=nanmean_quiet(neural, axis=1), model_reliability=nanmean_quiet(model, axis=1),
+        explained_variance_per_split=per_split, neural_reliability_per_split=neural,
+        model_reliability_per_split=model, predictions=predictions[:, :, 0])
+
+
+def ceiling_valid(neural_reliability: np.ndarray, model_reliability: np.ndarray) -> np.ndarray:
+    """Where both reliabilities are finite and > 0, i.e. where EV_s is defined."""
+    with np.errstate(invalid="ignore"):
+        return (np.isfinite(neural_reliability) & np.isfinite(model_reliability)
+                & (neural_reliability > 0) & (model_reliability > 0))
+
+
+def _fill_with_column_mean(values: np.ndarray) -> np.ndarray:
+    """NaN entries -> their column's mean over images (0 for an all-NaN column)."""
+    column_mean = np.nan_to_num(nanmean_quiet(values, axis=0))
+    return np.where(np.isfinite(values), values, column_mean)

@@ -1,0 +1,153 @@
+"""Split-half reliability of repeated recordings, and the column-wise correlations it rests on.
+
+Halving scheme (the Kar lab's, ``reverse_pred.correlation_metrics.get_splithalves``): each split
+draws ONE random permutation of the repetitions, shared by every image and every neuron; the first
+``ceil(n_repetitions / 2)`` permuted repetitions form half 1, the rest half 2 (``np.array_split``),
+so with an odd number of repetitions half 1 holds one repetition more. Each half is averaged over
+its repetitions with ``nanmean``: a NaN marks a missing trial and is skipped. Brain-Score's
+``internal_consistency`` ceiling halves the ``repetition`` coordinate the same way.
+
+The Spearman-Brown correction (factor 2) then estimates the reliability of the mean of all
+repetitions from the correlation of two half-size means. With an odd number of repetitions the
+halves are not exactly half-size; the factor stays 2, as in the Kar lab's and Brain-Score's code.
+
+NaN rules (one per situation, used everywhere in this package):
+* an image whose half has no valid trial is left out of that neuron's correlation (pairwise);
+* a correlation over fewer than 3 images, or of a constant column, is NaN (undefined), not 0;
+* averages over splits skip NaN splits; a neuron with no defined split is NaN.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.stats
+
+from brainscore_memorability.errors import DataError
+
+CORRELATIONS = ("pearson", "spearman")
+MIN_IMAGES_FOR_CORRELATION = 3
+
+
+def correlate(a: np.ndarray, b: np.ndarray, method: str = "pearson") -> np.ndarray:
+    """Correlation of each column of ``a`` with the same column of ``b``, over the first axis.
+
+    a, b: images x ... (same shape). Returns an array of shape ``a.shape[1:]``. NaN in either input
+    drops that image for that column only; see the module docstring for when the result is NaN.
+    ``method`` is 'pearson' or 'spearman' (Pearson of average ranks, as ``scipy.stats.spearmanr``).
+    """
+    if method not in CORRELATIONS:
+        raise ValueError(f"correlation must be one of {CORRELATIONS}, not {method!r}")
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
+    valid = np.isfinite(a) & np.isfinite(b)
+    a, b = np.where(valid, a, np.nan), np.where(valid, b, np.nan)
+    if method == "spearman":
+        a = scipy.stats.rankdata(a, axis=0, nan_policy="omit")
+        b = scipy.stats.rankdata(b, axis=0, nan_policy="omit")
+    count = valid.sum(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: handled below
+        constant = _is_constant(a, count) | _is_constant(b, count)
+        a = a - np.nanmean(a, axis=0)
+        b = b - np.nanmean(b, axis=0)
+        sum_squares_a, sum_squares_b = np.nansum(a * a, axis=0), np.nansum(b * b, axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.nansum(a * b, axis=0) / np.sqrt(sum_squares_a * sum_squares_b)
+    degenerate = (count < MIN_IMAGES_FOR_CORRELATION) | constant
+    return np.where(degenerate, np.nan, np.clip(r, -1.0, 1.0))
+
+
+def _is_constant(values, count):
+    """True where a column's spread (NaN skipped) is within rounding error of its magnitude."""
+    finite = np.isfinite(values)
+    spread = np.nanmax(values, axis=0, initial=-np.inf, where=finite) - np.nanmin(
+        values, axis=0, initial=np.inf, where=finite)
+    magnitude = np.nanmax(np.abs(values), axis=0, initial=0.0, where=finite)
+    return (count == 0) | (spread <= 1e-12 * magnitude)
+
+
+def spearman_brown(r, factor: float = 2):
+    """Spearman-Brown prophecy: reliability of a ``factor`` times longer test, ``factor*r / (1 + (factor-1)*r)``.
+
+    Works elementwise on arrays; NaN stays NaN. r = -1/(factor-1) (i.e. -1 for the split-half
+    case) maps to -inf: a correlation of -1 between halves has no finite reliability.
+    """
+    r = np.asarray(r, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return factor * r / (1 + (factor - 1) * r)
+
+
+def halving_permutations(n_repetitions: int, n_splits: int = 10, seed: int = 0) -> np.ndarray:
+    """The permutations of the repetitions that define the halvings: n_splits x n_repetitions (int).
+
+    Drawn from ``np.random.default_rng(seed)``; split s puts ``perm[s, :ceil(n/2)]`` in half 1.
+    """
+    if n_repetitions < 2:
+        raise DataError(f"split halves need at least 2 repetitions, got {n_repetitions}")
+    if n_splits < 1:
+        raise ValueError(f"n_splits must be >= 1, got {n_splits}")
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.permutation(n_repetitions) for _ in range(n_splits)])
+
+
+def split_half_means(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
+                     permutations: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Means of the two halves of the repetitions, per split (the halves of the module docstring).
+
+    rates: images x neurons x repetitions (NaN = missing trial). permutations: optional
+    n_splits x repetitions array (overrides n_splits and seed; e.g. a peer package's halvings).
+    Returns (half1, half2), each images x neurons x n_splits; NaN where a half has no valid trial.
+    These same halves serve the neural reliability and the model reliability.
+    """
+    rates = _check_rates(rates)
+    n_repetitions = rates.shape[2]
+    if permutations is None:
+        permutations = halving_permutations(n_repetitions, n_splits, seed)
+    permutations = np.asarray(permutations)
+    if permutations.ndim != 2 or permutations.shape[1] != n_repetitions or not all(
+            np.array_equal(np.sort(p), np.arange(n_repetitions)) for p in permutations):
+        raise ValueError(f"permutations must be n_splits x {n_repetitions} permutations of "
+                         f"range({n_repetitions}), got shape {permutations.shape}")
+    first = (n_repetitions + 1) // 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a half with no valid trial -> NaN
+        half1 = np.stack([np.nanmean(rates[:, :, p[:first]], axis=2) for p in permutations], axis=2)
+        half2 = np.stack([np.nanmean(rates[:, :, p[first:]], axis=2) for p in permutations], axis=2)
+    return half1, half2
+
+
+def split_half_reliability(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
+                           correlation: str = "pearson", permutations: np.ndarray | None = None,
+                           per_split: bool = False) -> np.ndarray:
+    """Spearman-Brown-corrected split-half reliability of each neuron.
+
+    rates: images x neurons x repetitions (NaN = missing trial). For each of ``n_splits`` random
+    halvings (module docstring), correlate (``correlation``: 'pearson' or 'spearman') the two
+    halves' means over images, apply :func:`spearman_brown`, then average over splits (NaN splits
+    skipped). Returns (neurons,), or neurons x n_splits with ``per_split=True``. A constant neuron
+    gives NaN; an unreliable one may give 0 or a negative value (kept, not clipped).
+    """
+    half1, half2 = split_half_means(rates, n_splits=n_splits, seed=seed, permutations=permutations)
+    reliability = spearman_brown(correlate(half1, half2, correlation))
+    return reliability if per_split else nanmean_quiet(reliability, axis=-1)
+
+
+def nanmean_quiet(values: np.ndarray, axis: int) -> np.ndarray:
+    """``np.nanmean`` that returns NaN for all-NaN slices without a RuntimeWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(values, axis=axis)
+
+
+def _check_rates(rates) -> np.ndarray:
+    rates = np.asarray(rates, dtype=float)
+    if rates.ndim != 3:
+        raise DataError(f"rates must be images x neurons x repetitions, got shape {rates.shape}")
+    if rates.shape[2] < 2:
+        raise DataError(f"split halves need at least 2 repetitions per image, got {rates.shape[2]} "
+                        f"(rates shape {rates.shape})")
+    if np.isinf(rates).any():
+        raise DataError("rates contain +-inf; mark missing trials with NaN")
+    return rates
