@@ -26,7 +26,8 @@ setup(
         "tensorboard",
     ],
     extras_require={
-        "test": ["pytest", "pingouin>=0.5,<0.6", "reverse-pred==0.1.8"],
+        "test": ["pytest", "pingouin>=0.5,<0.6", "reverse-pred==0.1.8",
+                 "pytest-check"],  # brainscore_core's plugin-CI parser (tests/submission) imports it
         "resmem": ["resmem"],
     },
     entry_points={"console_scripts": ["brainscore = brainscore_memorability.cli:main"]},

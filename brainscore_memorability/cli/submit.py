@@ -1,0 +1,56 @@
+"""``brainscore submit``: write a Brain-Score leaderboard zip for one model or benchmark, or check a zip."""
+from pathlib import Path
+
+from brainscore_memorability import submission
+
+HELP = "write a brain-score.org submission zip (--model/--benchmark) or check one (--check)"
+
+
+def add_arguments(parser):
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--model", help="model identifier, e.g. memnet_joint_resnet50 (see --list)")
+    what.add_argument("--benchmark", help="benchmark identifier, e.g. Kar2019_IT_early (see --list)")
+    what.add_argument("--check", metavar="ZIP", help="name every leaderboard rule this zip breaks")
+    what.add_argument("--list", action="store_true", help="list the identifiers that have leaderboard plugins")
+    what.add_argument("--sync-folders", metavar="REPO_ROOT",
+                      help="(developers) regenerate models/<plugin>/ and benchmarks/<plugin>/ under REPO_ROOT")
+    parser.add_argument("--output", help="zip to write (default: ./<plugin>.zip)")
+    parser.add_argument("--requirement",
+                        help="requirements.txt line of the plugin (default: brainscore-memorability==<this "
+                             "version>); e.g. 'brainscore-memorability @ git+https://host/repo@TAG'")
+
+
+def run(args) -> int:
+    if args.check:
+        return _check(Path(args.check))
+    if args.list:
+        for entry in submission.leaderboard_registrations():
+            print(f"{entry.kind:<9}  {entry.leaderboard_identifier:<32}  {entry.description}")
+        return 0
+    if args.sync_folders:
+        for folder in submission.sync_plugin_folders(Path(args.sync_folders), args.requirement):
+            print(f"wrote {folder}")
+        return 0
+    kind, identifier = ("model", args.model) if args.model else ("benchmark", args.benchmark)
+    plugin = submission.build_plugin(kind, identifier, args.requirement)
+    path = submission.write_zip(plugin, args.output or f"{plugin.name}.zip")
+    print(f"wrote {path} ({path.stat().st_size / 1024:.1f} kB): {plugin.folder}/ registering "
+          f"{kind}_registry['{plugin.identifier}']; passes all {len(submission.RULES)} upload checks.")
+    print(f"requirements.txt: {plugin.files['requirements.txt'].strip()} (must be pip-installable by Brain-Score)")
+    print("Upload it at brain-score.org: log in, Profile, Submit (vision). Brain-Score then opens a pull "
+          "request, runs its generic model tests and this plugin's test.py, and emails you the scores.")
+    return 0
+
+
+def _check(path: Path) -> int:
+    violations = submission.check_zip(path)
+    if not violations:
+        print(f"{path}: passes all {len(submission.RULES)} upload checks")
+        return 0
+    broken = sorted({v.rule for v in violations})
+    print(f"{path}: breaks {len(broken)} of {len(submission.RULES)} rules")
+    for violation in violations:
+        print(f"  {violation}")
+    for rule in broken:
+        print(f"  rule {rule}: {submission.RULES[rule]}")
+    return 1
