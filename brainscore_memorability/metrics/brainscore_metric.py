@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from brainscore_core.metrics import Metric, Score
+from brainscore_core.supported_data_standards.brainio.assemblies import DataAssembly, walk_coords
 
 from brainscore_memorability.errors import DataError
 from brainscore_memorability.metrics.explained_variance import explained_variance_details
@@ -43,7 +44,7 @@ def rates_from_assembly(assembly) -> tuple[np.ndarray, np.ndarray]:
     """
     assembly = _presentation_by_neuroid(assembly, "neural assembly")
     stimulus_ids = assembly["stimulus_id"].values
-    if "repetition" in assembly.coords:
+    if _has_coord(assembly, "repetition"):
         repetitions = assembly["repetition"].values
     else:
         repetitions = pd.Series(stimulus_ids).groupby(stimulus_ids).cumcount().values
@@ -147,16 +148,21 @@ def _presentation_by_neuroid(assembly, what: str):
         assembly = assembly.squeeze("time_bin", drop=True)
     if set(assembly.dims) != {"presentation", "neuroid"}:
         raise DataError(f"{what} must have dims presentation x neuroid, got {assembly.dims}")
-    if "stimulus_id" not in assembly.coords:
+    if not _has_coord(assembly, "stimulus_id"):
         raise DataError(f"{what} lacks the presentation coordinate 'stimulus_id'")
     return assembly.transpose("presentation", "neuroid")
 
 
-def _per_neuroid(values: np.ndarray, target):
-    import xarray as xr
-    coords = {name: ("neuroid", target[name].values) for name, coord in target.coords.items()
-              if coord.dims == ("neuroid",)}
-    return xr.DataArray(values, dims=["neuroid"], coords=coords)
+def _has_coord(assembly, name: str) -> bool:
+    """Whether ``name`` is a coordinate, including a level of a MultiIndex (not in ``.coords``)."""
+    return any(coord == name for coord, _, _ in walk_coords(assembly))
+
+
+def _per_neuroid(values: np.ndarray, target) -> DataAssembly:
+    """values (neuroids,) as an assembly carrying the target's neuroid coordinates."""
+    coords = {coord: ("neuroid", coord_values) for coord, dims, coord_values in walk_coords(target)
+              if dims == ("neuroid",)}
+    return DataAssembly(values, dims=["neuroid"], coords=coords)
 
 
 def _nanmedian_quiet(values: np.ndarray, axis: int) -> np.ndarray:
