@@ -1,1 +1,18 @@
-"""Benchmarks: IT predictivity in a time window of the response (early 70-100 ms, late 180-210 ms)."""
+"""Benchmarks: IT predictivity in a time window of the response (early 70-100 ms, late 180-210 ms).
+
+Any other window or a whole time course: :func:`temporal_it.build` (Python) or
+``brainscore score --benchmark Kar2019-IT-early --window START END [STEP]`` (CLI).
+"""
+from brainscore_memorability.benchmarks.temporal_it import DATASET_NAMES, PHASES, build, identifier
+from brainscore_memorability.registry import register
+
+
+def _factory(dataset: str, window: tuple[int, int]):
+    return lambda: build(dataset, [window])
+
+
+for _dataset in DATASET_NAMES:
+    for _phase, _window in PHASES.items():
+        register("benchmark", identifier(_dataset, [_window]),
+                 f"{_dataset} IT sites, {_phase} response {_window[0]}-{_window[1]} ms, noise-corrected % EV "
+                 f"(PLS 20 components, 10 folds)", _factory(_dataset, _window))

@@ -15,6 +15,7 @@ from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierE
 COMMANDS = {
     "list": "list_identifiers",
     "score": "score",
+    "package-data": "package_data",
     "submit": "submit",
 }
 

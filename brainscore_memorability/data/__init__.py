@@ -14,5 +14,5 @@ def _kar2019_stimulus_set():
 
 register("data", "Kar2019.temporal", "Kar et al. 2019 IT rates, presentation x neuroid x time_bin "
          "(local NetCDF from `brainscore package-data`)", _kar2019_assembly)
-register("stimulus_set", "Kar2019.temporal", "Kar et al. 2019 images (1320) of the Kar2019.temporal rates",
+register("stimulus_set", "Kar2019.temporal.stimuli", "Kar et al. 2019 images (1320) of the Kar2019.temporal rates",
          _kar2019_stimulus_set)

@@ -53,7 +53,7 @@ def test_explicit_path_environment_variable_and_config_path(clean_environment, p
     monkeypatch.setenv(sources.CONFIG_VARIABLE, str(config))
     assembly = brainscore_vision.load_dataset("Kar2019.temporal")  # through Brain-Score's own loader
     assert assembly.attrs["source_file"] == str(relative / "assy_Kar2019_temporal.nc")
-    stimulus_set = brainscore_vision.load_stimulus_set("Kar2019.temporal")
+    stimulus_set = brainscore_vision.load_stimulus_set("Kar2019.temporal.stimuli")
     assert sorted(stimulus_set["stimulus_id"]) == ["s0", "s1", "s2", "s3"]
 
 

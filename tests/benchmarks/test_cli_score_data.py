@@ -1,0 +1,61 @@
+"""End to end in-process: `brainscore package-data`, then `brainscore score ... --data FILE.nc [--window]`."""
+import csv
+import json
+
+import pytest
+
+from brainscore_memorability.cli import main
+
+
+@pytest.fixture
+def pixel_model_registered(isolated_registry, pixel_model_class):
+    isolated_registry.register("model", "bsm-pixel-model", "a model whose IT features are the pixels", pixel_model_class)
+    return "bsm-pixel-model"
+
+
+def test_package_then_score_early_and_late(planted_files, pixel_model_registered, tmp_path, capsys):
+    assert main(["package-data", str(planted_files["h5"]), "--images", str(planted_files["images"]),
+                 "--output", str(tmp_path / "kar")]) == 0
+    nc = tmp_path / "kar" / "assy_Kar2019_temporal.nc"
+    assert f"--data {nc}" in capsys.readouterr().out
+    scores = {}
+    for phase in ("early", "late"):
+        output = tmp_path / f"{phase}.json"
+        assert main(["score", "--model", pixel_model_registered, "--benchmark", f"Kar2019-IT-{phase}",
+                     "--data", str(nc), "--output", str(output)]) == 0
+        [row] = json.loads(output.read_text())
+        assert row["benchmark"] == f"Kar2019-IT-{phase}" and row["model"] == "bsm-pixel-model"
+        scores[phase] = row
+    assert scores["early"]["score"] > 0.6 and scores["late"]["score"] < 0.1
+    assert 0.9 < scores["early"]["ceiling"] <= 1 and scores["early"]["raw"] > 0.8 and scores["early"]["error"] > 0
+    table = capsys.readouterr().out.splitlines()[-2:]  # the late run's table
+    assert table[0].split() == ["model", "benchmark", "score", "raw", "ceiling", "error"]
+    assert table[1].split()[:3] == ["bsm-pixel-model", "Kar2019-IT-late", f"{scores['late']['score']:.4f}"]
+
+
+def test_score_a_time_course_from_the_cli(planted_files, pixel_model_registered, tmp_path):
+    output = tmp_path / "course.csv"
+    assert main(["score", "--model", pixel_model_registered, "--benchmark", "Kar2019-IT-early",
+                 "--data", str(planted_files["nc"]), "--window", "60", "110", "10", "--output", str(output)]) == 0
+    rows = list(csv.DictReader(output.open()))
+    assert [r["benchmark"] for r in rows] == ["Kar2019-IT-early@60-110ms/10ms"] + [
+        f"Kar2019-IT-early@{t}-{t + 10}ms" for t in range(60, 110, 10)]
+    by_window = {r["benchmark"]: float(r["score"]) for r in rows}
+    assert by_window["Kar2019-IT-early@80-90ms"] > 0.5
+
+
+def test_one_window_from_the_cli(planted_files, pixel_model_registered, capsys):
+    assert main(["score", "--model", pixel_model_registered, "--benchmark", "Kar2019-IT-late",
+                 "--data", str(planted_files["nc"]), "--window", "75", "95"]) == 0
+    row = capsys.readouterr().out.splitlines()[1].split()
+    assert row[1] == "Kar2019-IT-late@75-95ms" and float(row[2]) > 0.5  # the window, not the late phase
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--benchmark", "MajajHong2015public.IT-pls", "--data", "x.nc"], "not to 'MajajHong2015public.IT-pls'"),
+    (["--benchmark", "Kar2019-IT-early", "--window", "70"], "--window takes START END or START END STEP"),
+    (["--benchmark", "Kar2019-IT-early", "--data", "/nonexistent/assy.nc"], "data file '/nonexistent/assy.nc' does not exist"),
+])
+def test_bad_data_or_window_exit_1_with_a_reason(pixel_model_registered, capsys, arguments, message):
+    assert main(["score", "--model", pixel_model_registered] + arguments) == 1
+    assert message in capsys.readouterr().err
