@@ -27,3 +27,28 @@ register("metric", "kar-ev-pls", "Kar-lab noise-corrected % EV per neuroid, PLS 
          _kar_ev_metric("pls"))
 register("metric", "kar-ev-ridge", "Kar-lab noise-corrected % EV per neuroid, ridge (alpha 0.1, 10 folds)",
          _kar_ev_metric("ridge"))
+
+# --- CKA, partial correlation and unique variance (issue 4) ---
+from brainscore_memorability.metrics.cka import cka, cka_matrix, minibatch_cka  # noqa: E402
+from brainscore_memorability.metrics.partial_correlation import partial_correlation  # noqa: E402
+from brainscore_memorability.metrics.unique_variance import (  # noqa: E402
+    UniqueVariance, unique_variance, unique_variance_against)
+
+
+def _metric(module: str, name: str, **defaults):
+    """Factory of a Brain-Score metric class with these defaults (load_metric kwargs override them)."""
+    def factory(*args, **kwargs):
+        import importlib
+        return getattr(importlib.import_module(module), name)(*args, **{**defaults, **kwargs})
+    return factory
+
+
+_CKA, _UV = "brainscore_memorability.metrics.cka", "brainscore_memorability.metrics.unique_variance"
+register("metric", "cka-rbf", "CKA, RBF kernel, bandwidth = rbf_threshold x median distance (Kornblith et al. 2019)",
+         _metric(_CKA, "CKAMetric", kernel="rbf"))
+register("metric", "cka-minibatch", "linear debiased CKA over batches of 256 images (Nguyen et al. 2021)",
+         _metric(_CKA, "CKAMetric", debiased=True, batch_size=256))
+register("metric", "unique-variance", "noise-corrected partial-correlation % EV beyond a control model "
+         "(load_metric('unique-variance', control=features))", _metric(_UV, "UniqueVarianceMetric"))
+register("metric", "unique-variance-partition", "EV(control + model) - EV(control), cross-validated "
+         "(load_metric(..., control=features))", _metric(_UV, "UniqueVarianceMetric", view="partition"))

@@ -1,0 +1,175 @@
+"""Unique variance: how much of each IT neuron's response model B explains beyond model A.
+
+Two views, both built on the Kar-lab % EV of :mod:`.explained_variance` (same folds, regression,
+split halvings and noise correction; nothing refitted differently):
+
+* partial correlation (the study's measure): pr = partial_correlation(mean response,
+  B's cross-validated prediction, controlling for A's cross-validated prediction), then per split
+  halving s  UV_s = 100 * pr * |pr| / (neural reliability_s * B's model reliability_s), the EV
+  formula with r replaced by pr; UV is the mean over splits (splits whose reliabilities are not
+  both > 0 skipped, as for EV). A|B is the same with the roles swapped.
+* variance partitioning: unique_B = EV(A+B) - EV(A), unique_A = EV(A+B) - EV(B) and
+  shared = EV(A) + EV(B) - EV(A+B), where EV(A+B) regresses on the concatenated features (one
+  joint fit, cross-validated like every EV here). With PLS's per-feature standardisation a set's
+  weight in the joint fit grows with its number of features.
+
+All values are per neuron in % (noise-corrected, signed; not clipped).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from brainscore_memorability.errors import DataError
+from brainscore_memorability.metrics.explained_variance import (
+    ExplainedVariance, ceiling_valid, explained_variance_details)
+from brainscore_memorability.metrics.partial_correlation import partial_correlation
+from brainscore_memorability.metrics.reliability import _check_rates, nanmean_quiet
+
+
+@dataclass(frozen=True)
+class UniqueVariance:
+    """Per-neuron results: (neurons,) arrays in % (partial correlations in -1..1); ``*_per_split``
+    arrays are neurons x split halvings. ``a``, ``b``, ``joint`` are the EV fits of A, B and A+B
+    (``joint`` None unless partitioning was asked for)."""
+    partial_r_b: np.ndarray  # partial correlation of the response and B's prediction given A's
+    partial_r_a: np.ndarray  # ... and of A's prediction given B's
+    unique_b_per_split: np.ndarray  # noise-corrected partial-correlation EV of B beyond A
+    unique_a_per_split: np.ndarray  # ... of A beyond B
+    a: ExplainedVariance
+    b: ExplainedVariance
+    joint: ExplainedVariance | None
+
+    @property
+    def unique_b(self) -> np.ndarray:
+        """B beyond A: mean over splits of the noise-corrected partial-correlation EV."""
+        return nanmean_quiet(self.unique_b_per_split, axis=1)
+
+    @property
+    def unique_a(self) -> np.ndarray:
+        """A beyond B, the same with the roles swapped."""
+        return nanmean_quiet(self.unique_a_per_split, axis=1)
+
+    @property
+    def partition_unique_b(self) -> np.ndarray:
+        """Variance-partitioning view: EV(A+B) - EV(A)."""
+        return self._joint().explained_variance - self.a.explained_variance
+
+    @property
+    def partition_unique_a(self) -> np.ndarray:
+        """EV(A+B) - EV(B)."""
+        return self._joint().explained_variance - self.b.explained_variance
+
+    @property
+    def partition_shared(self) -> np.ndarray:
+        """EV(A) + EV(B) - EV(A+B)."""
+        return self.a.explained_variance + self.b.explained_variance - self._joint().explained_variance
+
+    @property
+    def partition_unique_b_per_split(self) -> np.ndarray:
+        """EV_s(A+B) - EV_s(A) for each split halving s."""
+        return self._joint().explained_variance_per_split - self.a.explained_variance_per_split
+
+    def _joint(self) -> ExplainedVariance:
+        if self.joint is None:
+            raise ValueError("call unique_variance(..., partition=True) for the partitioning view")
+        return self.joint
+
+
+def unique_variance(features_a, features_b, rates, partition: bool = True, **options) -> UniqueVariance:
+    """Unique variance of B beyond A (and A beyond B) for each neuron; see the module docstring.
+
+    features_a, features_b: images x features (any widths); rates: images x neurons x repetitions
+    (NaN = missing trial; every image needs at least one valid trial per neuron). ``options`` are
+    those of :func:`.explained_variance.explained_variance_details` (regression, n_components,
+    n_folds, n_splits, seed, folds, permutations, ...) and apply to every fit. ``partition=False``
+    skips the joint fit of the partitioning view.
+    """
+    return unique_variance_against(features_b, {"A": features_a}, rates, partition=partition, **options)["A"]
+
+
+def unique_variance_against(features_b, controls: Mapping, rates, partition: bool = False,
+                            **options) -> dict[str, UniqueVariance]:
+    """B's unique variance controlling for each of several models (the study's Figure 2B/D).
+
+    controls: name -> images x features (e.g. {'LaMem-trained': ..., 'ImageNet-trained': ...}).
+    B is fitted once and every control with the same folds and halvings. Returns name ->
+    :class:`UniqueVariance`; compare the controls neuron by neuron (e.g.
+    :func:`brainscore_memorability.analysis.statistics.paired_comparison`).
+    """
+    if not controls:
+        raise DataError("unique_variance_against needs at least one control model")
+    rates = _check_rates(rates)
+    response = nanmean_quiet(rates, axis=2)  # images x neurons
+    if not np.isfinite(response).all():
+        missing = int((~np.isfinite(response)).sum())
+        raise DataError(f"{missing} image x neuron entries of rates have no valid trial: partial "
+                        f"correlations need every image; drop those images or neurons first")
+    features_b = np.asarray(features_b, dtype=float)
+    details_b = explained_variance_details(features_b, rates, **options)
+    results = {}
+    for name, features_a in controls.items():
+        details_a = explained_variance_details(features_a, rates, **options)
+        joint = explained_variance_details(np.hstack([np.asarray(features_a, dtype=float), features_b]),
+                                           rates, **options) if partition else None
+        partial_b = partial_correlation(response, details_b.predictions, details_a.predictions)
+        partial_a = partial_correlation(response, details_a.predictions, details_b.predictions)
+        results[name] = UniqueVariance(
+            partial_r_b=partial_b, partial_r_a=partial_a,
+            unique_b_per_split=_noise_corrected(partial_b, details_b),
+            unique_a_per_split=_noise_corrected(partial_a, details_a), a=details_a, b=details_b, joint=joint)
+    return results
+
+
+def _noise_corrected(partial_r: np.ndarray, details: ExplainedVariance) -> np.ndarray:
+    """100 pr|pr| / (neural x model reliability) per split (neurons x splits), as EV corrects r."""
+    neural, model = details.neural_reliability_per_split, details.model_reliability_per_split
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ceiling_valid(neural, model),
+                        100 * (partial_r * np.abs(partial_r))[:, None] / (neural * model), np.nan)
+
+
+
+class UniqueVarianceMetric:
+    """Brain-Score metric: a model's unique % EV of each neuroid beyond a control model.
+
+    ``UniqueVarianceMetric(control, view="partial")(source, target)``: ``control`` and ``source``
+    are model features (presentation x neuroid with ``stimulus_id``) recorded on the target's
+    stimuli; ``target`` a neural assembly with repetitions (as the 'kar-ev-*' metrics take).
+    ``view`` 'partial' scores the noise-corrected partial-correlation EV of the source beyond the
+    control, 'partition' EV(control + source) - EV(control). ``options`` as
+    :func:`unique_variance`. Returns Score(median over neuroids / 100) with attrs
+    ``unique_variance`` (per neuroid, %), ``partial_r``, ``explained_variance`` (source alone, %),
+    ``control_explained_variance`` (%), ``median_unique_variance`` (%) and ``error`` (standard
+    deviation over split halvings of the per-split median, fraction).
+    """
+    VIEWS = ("partial", "partition")
+
+    def __init__(self, control, view: str = "partial", **options):
+        if view not in self.VIEWS:
+            raise ValueError(f"view must be one of {self.VIEWS}, not {view!r}")
+        self.control, self.view, self.options = control, view, options
+
+    def __call__(self, source, target):
+        from brainscore_core.metrics import Score
+
+        from brainscore_memorability.metrics.brainscore_metric import (
+            _nanmedian_quiet, _per_neuroid, _presentation_by_neuroid, features_for, rates_from_assembly)
+        rates, stimulus_ids = rates_from_assembly(target)
+        result = unique_variance(features_for(self.control, stimulus_ids), features_for(source, stimulus_ids),
+                                 rates, partition=self.view == "partition", **self.options)
+        values, per_split = ((result.unique_b, result.unique_b_per_split) if self.view == "partial"
+                             else (result.partition_unique_b, result.partition_unique_b_per_split))
+        median = float(_nanmedian_quiet(values, axis=0))
+        per_split_median = _nanmedian_quiet(per_split, axis=0)
+        score = Score(median / 100)
+        target = _presentation_by_neuroid(target, "neural assembly")
+        score.attrs.update(
+            median_unique_variance=median, view=self.view,
+            error=float(np.nanstd(per_split_median) / 100) if np.isfinite(per_split_median).any() else np.nan,
+            unique_variance=_per_neuroid(values, target), partial_r=_per_neuroid(result.partial_r_b, target),
+            explained_variance=_per_neuroid(result.b.explained_variance, target),
+            control_explained_variance=_per_neuroid(result.a.explained_variance, target))
+        return score
