@@ -1,0 +1,82 @@
+"""Figures (PNG + PDF, simulated notice, reproducible bytes) and the Markdown report with CSV tables."""
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from brainscore_memorability.analysis import figures, report
+from brainscore_memorability.analysis.statistics import paired_comparison
+
+NOTICE = "SIMULATED SAMPLE: not real data"
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """Record each figure handed to figures.save (and still write it)."""
+    seen = []
+    original = figures.save
+
+    def save(figure, stem):
+        seen.append(figure)
+        return original(figure, stem)
+
+    monkeypatch.setattr(figures, "save", save)
+    return seen
+
+
+def _comparison():
+    rng = np.random.default_rng(0)
+    a = rng.normal(10, 3, 30)
+    return a, a + rng.normal(2, 1, 30), paired_comparison(a, a + rng.normal(2, 1, 30), label="lamem - imagenet")
+
+
+def test_paired_scatter_writes_png_and_pdf_with_notice(tmp_path, captured):
+    a, b, comparison = _comparison()
+    panels = [figures.Panel("early", a, b, "ImageNet % EV", "LaMem % EV", comparison),
+              figures.Panel("late", b, a, "ImageNet % EV", "LaMem % EV")]
+    written = figures.paired_scatter(panels, tmp_path / "fig2", "Figure 2A/C", notice=NOTICE)
+    assert [p.name for p in written] == ["fig2.png", "fig2.pdf"]
+    with Image.open(written[0]) as image:
+        assert image.size[0] > 600 and image.size[1] > 300
+    assert written[1].read_bytes().startswith(b"%PDF")
+    title = captured[0]._suptitle.get_text()
+    assert NOTICE in title and captured[0]._suptitle.get_color() == "#b00020"
+    texts = [t.get_text() for axis in captured[0].axes for t in axis.texts]
+    assert any("d_z" in t and f"n = {comparison.n}" in t for t in texts)
+    again = figures.paired_scatter(panels, tmp_path / "again", "Figure 2A/C", notice=NOTICE)
+    assert again[1].read_bytes() == written[1].read_bytes()  # no creation date: reruns identical
+
+
+def test_depth_profile_and_paired_conditions(tmp_path, captured):
+    per_layer = pd.DataFrame({"architecture": ["x"] * 3 + ["y"] * 3, "relative_depth": [0, 0.5, 1] * 2,
+                              "cka": [1, 0.8, 0.3, 1, 0.7, 0.2]})
+    summary = pd.DataFrame({"relative_depth": [0, 0.5, 1], "mean": [1, 0.75, 0.25], "sem": [0, 0.05, 0.05],
+                            "n_architectures": 2})
+    assert figures.depth_profile(per_layer, summary, tmp_path / "fig1b", "Figure 1B")[0].is_file()
+    assert captured[-1]._suptitle.get_text() == "Figure 1B"  # no notice for real data
+    rows = [{"phase": phase, "architecture": arch, "condition": condition, "value": v}
+            for phase in ("early", "late") for arch, v in (("a", 0.3), ("b", 0.4), ("c", 0.5))
+            for condition in ("imagenet", "lamem")]
+    comparisons = {"early": paired_comparison([0.3, 0.4, 0.5], [0.35, 0.42, 0.6])}
+    written = figures.paired_conditions(pd.DataFrame(rows), ("imagenet", "lamem"), comparisons, tmp_path / "fig1c",
+                                        "Figure 1C", "CKA with IT", notice=NOTICE)
+    assert all(p.is_file() for p in written) and len(captured[-1].axes) == 2
+
+
+def test_report_links_figures_tables_and_statistics(tmp_path):
+    a, b, comparison = _comparison()
+    table = report.write_table(pd.DataFrame({"neuroid_id": ["n1", "n2"], "explained_variance": [1.5, np.nan]}),
+                               tmp_path / "tables" / "ev.csv", simulated=True)
+    read = pd.read_csv(table)
+    assert read.columns.tolist() == ["simulated", "neuroid_id", "explained_variance"] and read["simulated"].all()
+    pngs = figures.paired_scatter([figures.Panel("early", a, b, "x", "y", comparison)], tmp_path / "figures" / "f",
+                                  "F", notice=NOTICE)
+    section = report.Section("Per-neuron % EV", "LaMem vs ImageNet.", figures=[pngs[0]], tables=[table],
+                             comparisons=[comparison])
+    path = report.write_report(tmp_path / "report.md", "Study", [section], notice=NOTICE,
+                               details={"config": "sample"})
+    text = path.read_text()
+    assert text.splitlines()[2] == f"> **{NOTICE}**"
+    assert "](figures/f.png)" in text and "](figures/f.pdf)" in text and "](tables/ev.csv)" in text
+    assert "| lamem - imagenet | 30 |" in text and f"{comparison.p_value:.2g}" in text
+    assert "## 1. Per-neuron % EV" in text and "- config: sample" in text
