@@ -3,7 +3,7 @@
 Any other window or a whole time course: :func:`temporal_it.build` (Python) or
 ``brainscore score --benchmark Kar2019-IT-early --window START END [STEP]`` (CLI).
 """
-from brainscore_memorability.benchmarks.temporal_it import DATASET_NAMES, PHASES, build, identifier
+from brainscore_memorability.benchmarks.temporal_it import DATASETS, PHASES, build, identifier
 from brainscore_memorability.registry import register
 
 
@@ -11,7 +11,7 @@ def _factory(dataset: str, window: tuple[int, int]):
     return lambda: build(dataset, [window])
 
 
-for _dataset in DATASET_NAMES:
+for _dataset in DATASETS:
     for _phase, _window in PHASES.items():
         register("benchmark", identifier(_dataset, [_window]),
                  f"{_dataset} IT sites, {_phase} response {_window[0]}-{_window[1]} ms, noise-corrected % EV "

@@ -29,7 +29,7 @@ in ``attrs['time_course']``, and their mean as the value.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import importlib
 from typing import Callable
 
 import numpy as np
@@ -46,35 +46,9 @@ PHASES = {"early": (70, 100), "late": (180, 210)}
 BOOTSTRAP_SAMPLES = 1000
 
 
-@dataclass(frozen=True)
-class Dataset:
-    """What a benchmark needs to know about a dataset; ``load(path)`` gives the format assembly."""
-    name: str  # benchmark identifier prefix, e.g. 'Kar2019'
-    load: Callable  # path or None -> assembly with .stimulus_set
-    visual_degrees: float
-    number_of_trials: int
-    bibtex: str
-
-
-def _load_kar2019(path=None):
-    from brainscore_memorability.data import kar2019
-    return kar2019.load_assembly(path)
-
-
-def _load_majajhong2015(path=None):
-    from brainscore_memorability.data import majajhong2015, sources
-    return majajhong2015.load_assembly() if path is None else sources.load_packaged(path)
-
-
-def _datasets() -> dict[str, Dataset]:
-    from brainscore_memorability.data import kar2019, majajhong2015
-    return {d.name: d for d in (
-        Dataset("Kar2019", _load_kar2019, kar2019.VISUAL_DEGREES, kar2019.NUMBER_OF_TRIALS, kar2019.BIBTEX),
-        Dataset("MajajHong2015public", _load_majajhong2015, majajhong2015.VISUAL_DEGREES,
-                majajhong2015.NUMBER_OF_TRIALS, majajhong2015.BIBTEX))}
-
-
-DATASET_NAMES = ("Kar2019", "MajajHong2015public")
+# benchmark identifier prefix -> module of brainscore_memorability.data with load_assembly(path=None),
+# VISUAL_DEGREES, NUMBER_OF_TRIALS and BIBTEX
+DATASETS = {"Kar2019": "kar2019", "MajajHong2015public": "majajhong2015"}
 
 
 def identifier(dataset: str, windows) -> str:
@@ -120,22 +94,21 @@ def build(dataset: str, windows, data=None, min_reliability: float | None = None
         this out of that window's medians (e.g. for 10 ms bins outside the response).
     :param metric_options: passed to ``explained_variance_details`` (regression, n_components, ...).
     """
-    datasets = _datasets()
-    if dataset not in datasets:
-        raise MemorabilityError(f"unknown dataset '{dataset}' for temporal IT benchmarks; use one of {list(datasets)}")
-    spec = datasets[dataset]
-    return TemporalITBenchmark(identifier(dataset, windows), functools.partial(spec.load, data), windows,
-                               spec.visual_degrees, spec.number_of_trials, spec.bibtex, metric_options,
+    if dataset not in DATASETS:
+        raise MemorabilityError(f"unknown dataset '{dataset}' for temporal IT benchmarks; use one of {list(DATASETS)}")
+    module = importlib.import_module(f"brainscore_memorability.data.{DATASETS[dataset]}")
+    return TemporalITBenchmark(identifier(dataset, windows), functools.partial(module.load_assembly, data), windows,
+                               module.VISUAL_DEGREES, module.NUMBER_OF_TRIALS, module.BIBTEX, metric_options,
                                min_reliability=min_reliability)
 
 
 def rebuild(benchmark_identifier: str, data=None, windows=None) -> "TemporalITBenchmark":
     """A registered temporal IT benchmark (e.g. 'Kar2019-IT-early') on other ``data`` and/or ``windows``."""
-    for dataset in DATASET_NAMES:
+    for dataset in DATASETS:
         for phase, window in PHASES.items():
             if benchmark_identifier in (identifier(dataset, [window]), identifier(dataset, [window]).replace("-", "_")):
                 return build(dataset, windows or [window], data=data)
-    known = [identifier(d, [w]) for d in DATASET_NAMES for w in PHASES.values()]
+    known = [identifier(d, [w]) for d in DATASETS for w in PHASES.values()]
     raise MemorabilityError(f"--data and --window apply to this package's temporal IT benchmarks "
                             f"({', '.join(known)}), not to '{benchmark_identifier}'")
 
@@ -164,10 +137,10 @@ class TemporalITBenchmark(BenchmarkBase):
         """(rates images x neurons x repetitions x windows in spikes/s, stimulus_ids)."""
         return window_rates(self.assembly, self.windows)
 
-    @property
+    @functools.cached_property
     def ceiling(self) -> Score:
-        """Median over sites of the neural split-half reliability rho_n, per window (the model-free part
-        of the ceiling; each score's ``attrs['ceiling']`` also includes the model's reliability)."""
+        """Median over sites of the neural split-half reliability rho_n, averaged over windows: the
+        model-free part of the ceiling (each Score's ``attrs['ceiling']`` also has the model's)."""
         from brainscore_memorability.metrics.reliability import split_half_reliability
         rates, _ = self.rates
         options = {k: v for k, v in self._metric_options.items() if k in ("n_splits", "seed")}

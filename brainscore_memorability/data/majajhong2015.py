@@ -16,7 +16,11 @@ BIBTEX = """@article{Majaj2015,
   doi = {10.1523/JNEUROSCI.5181-14.2015}}"""
 
 
-def load_assembly():
-    """The IT sites of ``MajajHong2015.temporal.public`` (network on first use: Brain-Score's S3)."""
+def load_assembly(path=None):
+    """The IT sites of ``MajajHong2015.temporal.public`` (network on first use: Brain-Score's S3),
+    or of ``path``, a NetCDF in this package's format (e.g. a local copy repackaged)."""
+    if path is not None:
+        from brainscore_memorability.data import sources
+        return packaging.select_region(sources.load_packaged(path), "IT")
     import brainscore_vision
     return packaging.select_region(brainscore_vision.load_dataset(IDENTIFIER), "IT")
