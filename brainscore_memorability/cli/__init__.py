@@ -17,6 +17,7 @@ COMMANDS = {
     "score": "score",
     "package-data": "package_data",
     "submit": "submit",
+    "partial-corr": "partial_corr",
 }
 
 

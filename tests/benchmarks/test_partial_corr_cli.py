@@ -1,0 +1,66 @@
+"""`brainscore partial-corr` end to end on the planted world of conftest.py (early IT rates are a
+linear function of all 48 pixels): the pixel model beyond a red-channel-only control, and beyond an
+exact copy of itself."""
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from brainscore_memorability.cli import main
+
+
+@pytest.fixture
+def three_models(isolated_registry, pixel_model_class):
+    class RedChannelModel(pixel_model_class):
+        """The pixel model's red channel only (16 of its 48 features)."""
+        identifier = "bsm-red-model"
+
+        def look_at(self, stimuli, number_of_trials=1):
+            return super().look_at(stimuli, number_of_trials).isel(neuroid=slice(0, None, 3))
+
+    isolated_registry.register("model", "bsm-pixel-model", "pixels", pixel_model_class)
+    isolated_registry.register("model", "bsm-pixel-copy", "the same pixels", pixel_model_class)
+    isolated_registry.register("model", "bsm-red-model", "red pixels", RedChannelModel)
+
+
+def test_unique_variance_beyond_each_control(planted_files, three_models, tmp_path, capsys):
+    summary, sites = tmp_path / "summary.csv", tmp_path / "sites.json"
+    assert main(["partial-corr", "--model", "bsm-pixel-model", "--control", "bsm-red-model",
+                 "--control", "bsm-pixel-copy", "--benchmark", "Kar2019-IT-early", "--data", str(planted_files["nc"]),
+                 "--partition", "--output", str(summary), "--neurons", str(sites)]) == 0
+    printed = capsys.readouterr().out
+    assert "bsm-pixel-model beyond bsm-red-model on Kar2019-IT-early: unique variance" in printed
+    assert "vs beyond bsm-red-model: difference" in printed
+    rows = {row["control"]: row for row in csv.DictReader(summary.open())}
+    red, copy = rows["bsm-red-model"], rows["bsm-pixel-copy"]
+    # the green and blue pixels drive the early response beyond the red ones; a copy adds nothing
+    assert float(red["unique_variance"]) > 30 and float(red["partial_r"]) > 0.5
+    assert float(red["partition_unique"]) > 10
+    assert float(copy["unique_variance"]) == 0 and float(copy["partial_r"]) == 0
+    assert float(copy["partition_unique"]) == pytest.approx(0, abs=1)
+    assert float(red["ev_model"]) == float(copy["ev_model"]) > float(red["ev_control"])
+    assert red["vs_control"] == "" and copy["vs_control"] == "bsm-red-model"
+    assert float(copy["difference"]) < -30 and float(copy["p_value"]) < 0.01  # 9 sites: exact Wilcoxon minimum 2/2**9
+    assert int(red["n_sites"]) == 9  # 4 + 5 planted sites
+    per_site = json.loads(sites.read_text())
+    assert len(per_site) == 18 and {r["control"] for r in per_site} == {"bsm-red-model", "bsm-pixel-copy"}
+    medians = np.median([r["unique_variance"] for r in per_site if r["control"] == "bsm-red-model"])
+    assert medians == pytest.approx(float(red["unique_variance"]))
+
+
+def test_late_window_has_nothing_to_explain(planted_files, three_models, capsys):
+    assert main(["partial-corr", "--model", "bsm-pixel-model", "--control", "bsm-red-model",
+                 "--benchmark", "Kar2019-IT-late", "--data", str(planted_files["nc"])]) == 0
+    unique = float(capsys.readouterr().out.split("unique variance ")[1].split(" ")[0])
+    assert abs(unique) < 10
+
+
+@pytest.mark.parametrize("arguments, code, message", [
+    (["--benchmark", "MajajHong2015public.IT-pls"], 1, "not one of this package's single-window temporal IT"),
+    (["--benchmark", "Kar2019-IT-early", "--output", "x.txt"], 1, "--output 'x.txt' must end in .json or .csv"),
+    (["--benchmark", "Kar2019-IT-erly"], 2, "Did you mean: Kar2019-IT-early"),
+])
+def test_bad_arguments(three_models, capsys, arguments, code, message):
+    assert main(["partial-corr", "--model", "bsm-pixel-model", "--control", "bsm-red-model"] + arguments) == code
+    assert message in capsys.readouterr().err
