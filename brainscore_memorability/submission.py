@@ -130,6 +130,23 @@ def default_requirement() -> str:
     return f"brainscore-memorability=={__version__}"
 
 
+def check_weights_published(identifier: str) -> None:
+    """Raise :class:`SubmissionError` unless Brain-Score's servers can get this model's weights.
+
+    They can for torchvision's ImageNet weights and for files with a URL in the manifest shipped
+    in the package; a locally trained file (user manifest, environment variable) is invisible to them.
+    """
+    from brainscore_memorability.models import identifiers, weights
+    name = identifiers.canonical(identifier)
+    entry = weights.read_manifest(weights.SHIPPED_MANIFEST).get(name, {})
+    if identifiers.parse(name)[0] != "imagenet" and "url" not in entry:
+        raise SubmissionError(
+            f"Brain-Score could not load '{identifier}': its trained weights are not published (no url for "
+            f"'{name}' in {weights.SHIPPED_MANIFEST.name} shipped with the package), so its CI would fail. "
+            "Upload the safetensors file, add its url and sha256 to that manifest, release the package, "
+            "then submit.")
+
+
 def build_plugin(kind: str, identifier: str, requirement: str | None = None) -> Plugin:
     """The plugin for our registered ``identifier`` (canonical or leaderboard form) of ``kind``.
 
@@ -236,8 +253,8 @@ def test_registered_in_package():
 
 
 def test_untrained_network_records_it(tmp_path):
-    import brainscore_memorability
-    model = brainscore_memorability.load_model(IDENTIFIER, weights="random")
+    from brainscore_memorability.models import load_model
+    model = load_model(IDENTIFIER, weights="random")
     rng = np.random.default_rng(0)
     paths = {{}}
     for index in range(3):

@@ -33,12 +33,14 @@ def run(args) -> int:
         return 0
     kind, identifier = ("model", args.model) if args.model else ("benchmark", args.benchmark)
     plugin = submission.build_plugin(kind, identifier, args.requirement)
+    if kind == "model":
+        submission.check_weights_published(identifier)
     path = submission.write_zip(plugin, args.output or f"{plugin.name}.zip")
     print(f"wrote {path} ({path.stat().st_size / 1024:.1f} kB): {plugin.folder}/ registering "
           f"{kind}_registry['{plugin.identifier}']; passes all {len(submission.RULES)} upload checks.")
     print(f"requirements.txt: {plugin.files['requirements.txt'].strip()} (must be pip-installable by Brain-Score)")
     print("Upload it at brain-score.org: log in, Profile, Submit (vision). Brain-Score then opens a pull "
-          "request, runs its generic model tests and this plugin's test.py, and emails you the scores.")
+          "request, runs its generic tests and this plugin's test.py, scores it and emails you.")
     return 0
 
 

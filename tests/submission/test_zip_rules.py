@@ -117,3 +117,11 @@ def test_cli_unknown_or_ineligible_identifier(tmp_path, capsys, isolated_registr
     assert main(["submit", "--benchmark", "bsm-test-bench", "--output", str(tmp_path / "x.zip")]) == 1
     assert "gets no leaderboard plugin" in capsys.readouterr().err
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_models_need_weights_brainscore_can_download(tmp_path, capsys):
+    assert main(["submit", "--model", "memnet_joint_resnet50", "--output", str(tmp_path / "j.zip")]) == 1
+    assert "trained weights are not published" in capsys.readouterr().err
+    assert not (tmp_path / "j.zip").exists()
+    assert main(["submit", "--model", "memnet-imagenet-resnet18", "--output", str(tmp_path / "i.zip")]) == 0
+    assert submission.check_zip(tmp_path / "i.zip") == []
