@@ -59,3 +59,19 @@ def test_one_window_from_the_cli(planted_files, pixel_model_registered, capsys):
 def test_bad_data_or_window_exit_1_with_a_reason(pixel_model_registered, capsys, arguments, message):
     assert main(["score", "--model", pixel_model_registered] + arguments) == 1
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_zoo_model_with_random_weights_end_to_end(planted_files, tmp_path, monkeypatch):
+    """A real Brain-Score ModelCommitment (random-weights AlexNet, static: its activations are
+    repeated over the requested windows) through `brainscore score --data` (~30 s on 2 CPU cores)."""
+    weights = pytest.importorskip("brainscore_memorability.models.weights")
+    monkeypatch.setenv(weights.env_variable("memnet-lamem-alexnet"), "random")
+    scores = {}
+    for phase in ("early", "late"):
+        output = tmp_path / f"{phase}.json"
+        assert main(["score", "--model", "memnet-lamem-alexnet", "--benchmark", f"Kar2019-IT-{phase}",
+                     "--data", str(planted_files["nc"]), "--output", str(output)]) == 0
+        scores[phase] = json.loads(output.read_text())[0]["score"]
+    # random conv features still carry the pixels linearly enough to find the early signal
+    assert scores["early"] > 0.3 and scores["late"] < 0.1
