@@ -10,8 +10,9 @@ def add_arguments(parser):
                         help="CSV with a stimulus_id (or image_id) column in the rates' image order, optional "
                              "'filename' column and any other metadata columns")
     parser.add_argument("--images", metavar="DIR",
-                        help="image folder (without --stimuli: images sorted by file name, stimulus_id = name "
-                             "without suffix)")
+                        help="image folder; without --stimuli, images are <stimulus_id>.<suffix> for the rates "
+                             "file's stimulus_id (or image_id) list, or else sorted by file name with stimulus_id = "
+                             "name without suffix")
     parser.add_argument("--time-bins", nargs=3, type=int, metavar=("START", "STOP", "STEP"),
                         help="time bins in ms, e.g. 0 300 10 for 30 bins of 10 ms (when the file has no "
                              "time_bin_start/time_bin_end)")

@@ -265,13 +265,15 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     raise DataError(f"rates file '{path}': unknown type; use .h5/.hdf5, .npz or .npy")
 
 
-def read_stimuli(csv=None, images=None, n_images: int | None = None, source: str = "") -> pd.DataFrame:
+def read_stimuli(csv=None, images=None, n_images: int | None = None, source: str = "",
+                 stimulus_ids=None) -> pd.DataFrame:
     """A table stimulus_id, filename (+ the CSV's other columns) with one row per image, rates' order.
 
     With a CSV (column ``stimulus_id`` or ``image_id``, optional ``filename`` relative to ``images``
-    or to the CSV's folder) the CSV's row order is the rates' image order. With only an image
-    folder, images are sorted by file name and ``stimulus_id`` is the file name without suffix.
-    Adds ``local_path``; every file must exist.
+    or to the CSV's folder) the CSV's row order is the rates' image order. Else, with
+    ``stimulus_ids`` (from the rates file), each image is the file ``<stimulus_id>.<suffix>`` in
+    ``images``. With only an image folder, images are sorted by file name and ``stimulus_id`` is
+    the file name without suffix. Adds ``local_path``; every file must exist.
     """
     if csv is not None:
         csv = Path(csv)
@@ -291,12 +293,20 @@ def read_stimuli(csv=None, images=None, n_images: int | None = None, source: str
         folder = Path(images)
         if not folder.is_dir():
             raise DataError(f"image folder '{folder}' does not exist")
+        if stimulus_ids is not None:
+            table = pd.DataFrame({"stimulus_id": list(stimulus_ids),
+                                  "filename": [_find_image(folder, sid, source) for sid in stimulus_ids]})
+            return _with_paths(table, folder, source, n_images, source)
         files = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         table = pd.DataFrame({"stimulus_id": [Path(f).stem for f in files], "filename": files})
         _no_duplicates(table["stimulus_id"], "stimulus_id (file name without suffix)", str(folder))
         where = str(folder)
     else:
         raise DataError("give the images: a stimulus CSV, an image folder, or both")
+    return _with_paths(table, folder, where, n_images, source)
+
+
+def _with_paths(table: pd.DataFrame, folder: Path, where: str, n_images, source: str) -> pd.DataFrame:
     table["local_path"] = [folder / name for name in table["filename"]]
     missing = [str(p) for p in table["local_path"] if not p.is_file()]
     if missing:
@@ -307,11 +317,11 @@ def read_stimuli(csv=None, images=None, n_images: int | None = None, source: str
     return table
 
 
-def _find_image(folder: Path, stimulus_id: str, csv: Path) -> str:
+def _find_image(folder: Path, stimulus_id: str, where) -> str:
     matches = [p.name for p in folder.glob(f"{glob.escape(stimulus_id)}.*") if p.suffix.lower() in IMAGE_SUFFIXES]
     if len(matches) != 1:
-        raise DataError(f"{csv}: no 'filename' column and {len(matches)} image files named "
-                        f"'{stimulus_id}.<suffix>' in {folder}; add a 'filename' column")
+        raise DataError(f"{where}: {len(matches)} image files named '{stimulus_id}.<suffix>' in {folder} "
+                        f"(need exactly one); give a stimulus CSV with a 'filename' column")
     return matches[0]
 
 
@@ -346,13 +356,16 @@ def package(rates: list[str], output, identifier: str, stimuli_csv=None, images=
     time_bins = file_bins if file_bins is not None else time_bins
     if time_bins is None:
         raise DataError(f"{source}: no time_bin_start/time_bin_end in the file; give the time bins (ms)")
-    table = read_stimuli(stimuli_csv, images, n_images=recordings[0].rates.shape[0], source=source)
-    if "stimulus_id" in metadata:
-        file_ids = _identifiers(metadata["stimulus_id"], "stimulus_id", source)
-        if file_ids != list(table["stimulus_id"]):
-            first = next(i for i, (a, b) in enumerate(zip(file_ids + [None] * len(table), table["stimulus_id"])) if a != b)
-            raise DataError(f"{source}: its stimulus_id order differs from the images' at position {first} "
-                            f"({file_ids[first] if first < len(file_ids) else None!r} vs {table['stimulus_id'][first]!r})")
+    n_images = recordings[0].rates.shape[0]
+    file_ids = _identifiers(metadata["stimulus_id"], "stimulus_id", source) if "stimulus_id" in metadata else None
+    if file_ids is not None and len(file_ids) != n_images:
+        raise DataError(f"{source}: {len(file_ids)} stimulus_ids for {n_images} images (axis 0 of the rates)")
+    table = read_stimuli(stimuli_csv, images, n_images=n_images, source=source,
+                         stimulus_ids=None if stimuli_csv else file_ids)
+    if file_ids is not None and file_ids != list(table["stimulus_id"]):
+        first = next(i for i, (a, b) in enumerate(zip(file_ids, table["stimulus_id"])) if a != b)
+        raise DataError(f"{source}: its stimulus_id order differs from {stimuli_csv}'s at position {first} "
+                        f"({file_ids[first]!r} vs {table['stimulus_id'][first]!r})")
     assembly = build_assembly(recordings, table["stimulus_id"], time_bins, region=region)
     output = Path(output)
     written = {"stimuli_zip": _write_zip(table, output / f"{file_stem('stimulus', identifier)}.zip")}

@@ -111,8 +111,9 @@ def with_nan_cell(values):
     ({"rates": np.where(np.arange(3) == 1, np.inf, rates())}, "infinite rate values"),
     ({"rates": with_nan_cell(rates())}, "no finite repetition (all NaN), first at image 2, neuron 1, time bin 0"),
     ({"rates": rates(), "stimulus_id": np.array([b"im0", b"im1", b"im1", b"im3", b"im4"])}, "duplicate stimulus_id"),
-    ({"rates": rates(), "stimulus_id": np.array([b"im1", b"im0", b"im2", b"im3", b"im4"])},
-     "stimulus_id order differs from the images' at position 0"),
+    ({"rates": rates(), "stimulus_id": np.array([b"im0", b"im1", b"im2", b"im3"])}, "4 stimulus_ids for 5 images"),
+    ({"rates": rates(), "stimulus_id": np.array([b"im0", b"im1", b"im2", b"im3", b"im9"])},
+     "0 image files named 'im9.<suffix>'"),
     ({"rates": rates(), "neuroid_id": np.array([b"a", b"b", b"a"])}, "duplicate neuroid_id"),
     ({"rates": rates(), "time_bin_start": [0, 10, 15], "time_bin_end": [10, 20, 30]}, "increase without overlap"),
     ({"rates": rates(), "time_bin_start": [0, 10, 20], "time_bin_end": [10, 20, 20]}, "ends before it starts"),
@@ -133,8 +134,20 @@ def test_bad_images_name_the_folder_or_csv(tmp_path, images):
     with pytest.raises(DataError, match=rf"{images}: 4 images but the rates in {path}:rates have 5 images"):
         packaging.package([str(path)], tmp_path / "out", "Bad.temporal", images=images)
     pd.DataFrame({"stimulus_id": [f"im{i}" for i in range(5)]}).to_csv(tmp_path / "s.csv", index=False)
-    with pytest.raises(DataError, match=r"s.csv: no 'filename' column and 0 image files named 'im4.<suffix>'"):
+    with pytest.raises(DataError, match=r"s.csv: 0 image files named 'im4.<suffix>'"):
         packaging.package([str(path)], tmp_path / "out", "Bad.temporal", stimuli_csv=tmp_path / "s.csv", images=images)
+
+
+def test_file_ids_match_images_by_name_and_must_agree_with_a_csv(tmp_path, images):
+    order = [b"im2", b"im0", b"im4", b"im1", b"im3"]
+    path = h5_case(tmp_path, rates=rates(), stimulus_id=np.array(order))
+    written = packaging.package([str(path)], tmp_path / "out", "Ids.temporal", images=images)
+    _, stimulus_ids = packaging.to_rates(sources.load_packaged(written["assembly"]["path"]))
+    assert list(stimulus_ids) == [i.decode() for i in order]  # the file's order, images found by name
+    pd.DataFrame({"stimulus_id": [f"im{i}" for i in range(5)]}).to_csv(tmp_path / "s.csv", index=False)
+    with pytest.raises(DataError, match=rf"{path}:rates: its stimulus_id order differs from .*s.csv's at position 0 "
+                                        r"\('im2' vs 'im0'\)"):
+        packaging.package([str(path)], tmp_path / "out", "Ids.temporal", stimuli_csv=tmp_path / "s.csv", images=images)
 
 
 def test_cli_reports_validation_error_with_exit_1(tmp_path, images, capsys):
