@@ -18,6 +18,7 @@ COMMANDS = {
     "package-data": "package_data",
     "submit": "submit",
     "partial-corr": "partial_corr",
+    "cka": "cka",
 }
 
 

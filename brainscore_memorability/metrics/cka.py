@@ -44,6 +44,20 @@ def gram(features: np.ndarray, kernel: str = "linear", rbf_threshold: float = 1.
     return np.exp(-squared_distances / (2 * bandwidth2))
 
 
+def gram_preserving(features: np.ndarray) -> np.ndarray:
+    """images x min(features, images) array with the same dot products X X^T as ``features``.
+
+    Linear and RBF CKA depend on a representation only through X X^T, so a layer wider than the
+    number of images can be stored at images x images (e.g. 1320 x 1320 instead of 1320 x 802816)
+    without changing any CKA value (up to float64 round-off).
+    """
+    features = np.asarray(features, dtype=float)
+    if features.shape[1] <= features.shape[0]:
+        return features
+    eigenvalues, eigenvectors = np.linalg.eigh(features @ features.T)
+    return eigenvectors * np.sqrt(np.clip(eigenvalues, 0, None))
+
+
 def center_gram(K: np.ndarray, debiased: bool = False) -> np.ndarray:
     """H K H (biased), or the U-centred K with zero diagonal (debiased, Szekely & Rizzo 2014)."""
     n = K.shape[0]

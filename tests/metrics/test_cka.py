@@ -9,7 +9,7 @@ from scipy.spatial.distance import cdist
 from scipy.stats import ortho_group
 
 from brainscore_memorability.errors import DataError
-from brainscore_memorability.metrics.cka import cka, cka_matrix, minibatch_cka
+from brainscore_memorability.metrics.cka import cka, cka_matrix, gram_preserving, minibatch_cka
 
 TOLERANCE = 1e-10  # float64 round-off between two exact formulas
 
@@ -211,3 +211,16 @@ def test_brainscore_metrics_average_repetitions_and_align_images():
     neural.values[5, 0, 0] = np.nan
     with pytest.raises(DataError, match="contains NaN"):
         brainscore_vision.load_metric("cka-rbf")(model, neural)
+
+
+@pytest.mark.parametrize("kernel", ["linear", "rbf"])
+def test_wide_layers_compress_without_changing_cka(kernel):
+    X, Y = _pair(n=30)
+    wide = X @ np.random.default_rng(6).normal(size=(X.shape[1], 500))  # 30 images x 500 features
+    compressed = gram_preserving(wide)
+    assert compressed.shape == (30, 30)
+    np.testing.assert_allclose(compressed @ compressed.T, wide @ wide.T, rtol=1e-9, atol=1e-8 * np.abs(wide @ wide.T).max())
+    for debiased in (False, True):
+        assert cka(compressed, Y, kernel=kernel, debiased=debiased) == pytest.approx(
+            cka(wide, Y, kernel=kernel, debiased=debiased), abs=1e-9)
+    assert np.array_equal(gram_preserving(Y), Y)  # narrow: unchanged

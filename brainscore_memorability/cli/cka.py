@@ -1,0 +1,154 @@
+"""``brainscore cka``: CKA of every layer of one model against every layer of another, or against IT.
+
+Layers are read through the model's Brain-Score activations extractor (``model.activations_model``
+and ``model.layers`` of a ``ModelCommitment``, as this package's zoo and brainscore-vision's
+models provide), one layer at a time, each kept only as an images x images factor of its Gram
+matrix (:func:`..metrics.cka.gram_preserving`), so memory does not grow with layer width.
+Against IT (``--benchmark`` without ``--model-b``) the right-hand side is the benchmark's
+repetition-averaged rates in its time window (the study's ANN-IT similarity).
+"""
+from pathlib import Path
+
+from brainscore_memorability import atomic, registry
+from brainscore_memorability.errors import MemorabilityError
+
+HELP = "CKA of each layer of a model against each layer of another model, or against IT data"
+
+
+def add_arguments(parser):
+    parser.add_argument("--model", required=True, help="model A (rows of the matrix)")
+    parser.add_argument("--model-b", help="model B (columns); without it, the columns are the IT sites of --benchmark")
+    parser.add_argument("--benchmark", help="one of this package's temporal IT benchmarks (e.g. Kar2019-IT-early): "
+                        "its IT data (without --model-b) and its stimuli (without --stimuli)")
+    parser.add_argument("--data", metavar="FILE.nc", help="the benchmark's data from this NetCDF")
+    parser.add_argument("--stimuli", metavar="CSV|DIR", help="images: a stimulus CSV (stimulus_id[, filename]) or an "
+                        "image folder, shown to the models as they are")
+    parser.add_argument("--layers", nargs="+", help="layers of model A (default: the model's CKA layers)")
+    parser.add_argument("--layers-b", nargs="+", help="layers of model B (default: its CKA layers)")
+    parser.add_argument("--kernel", choices=("linear", "rbf"), default="linear")
+    parser.add_argument("--rbf-threshold", type=float, default=1.0, help="RBF bandwidth = this x median distance")
+    parser.add_argument("--debiased", action="store_true", help="unbiased HSIC estimator (values may be negative)")
+    parser.add_argument("--batch-size", type=int, help="minibatch CKA over batches of at least this many images "
+                        "(linear kernel, debiased)")
+    parser.add_argument("--output", required=True, help="the matrix as CSV (layers of A x layers of B)")
+    parser.add_argument("--plot", help="a heat map of the matrix (PNG)")
+
+
+def run(args) -> int:
+    from rich.console import Console
+    _check_arguments(args)
+    console = Console(stderr=True)
+    benchmark = None
+    if args.benchmark:
+        from brainscore_memorability.cli.partial_corr import load_temporal_benchmark
+        benchmark = load_temporal_benchmark(args.benchmark, args.data)
+    stimuli, source_degrees = _stimuli(args.stimuli, benchmark)
+    with console.status(f"recording {args.model}'s layers"):
+        layers_a = layer_representations(args.model, stimuli, args.layers, source_degrees)
+    if args.model_b:
+        with console.status(f"recording {args.model_b}'s layers"):
+            layers_b = layer_representations(args.model_b, stimuli, args.layers_b, source_degrees)
+    else:
+        layers_b = {f"IT {benchmark.windows[0][0]}-{benchmark.windows[0][1]} ms": _neural(benchmark)}
+    from brainscore_memorability.metrics.cka import cka_matrix
+    matrix = cka_matrix(layers_a, layers_b, kernel=args.kernel, debiased=args.debiased or bool(args.batch_size),
+                        rbf_threshold=args.rbf_threshold, batch_size=args.batch_size)
+    table = matrix.to_pandas()
+    table.index.name = f"{args.model} \\ {args.model_b or args.benchmark}"
+    with atomic.atomic_path(args.output) as tmp:
+        table.to_csv(tmp)
+    console.print(f"wrote {args.output} ({table.shape[0]} x {table.shape[1]})")
+    if args.plot:
+        heat_map(table, args.plot, args.model, args.model_b or args.benchmark, matrix.attrs)
+        console.print(f"wrote {args.plot}")
+    print(table.round(4).to_string())
+    return 0
+
+
+def _check_arguments(args):
+    if not args.output.endswith(".csv"):
+        raise MemorabilityError(f"--output '{args.output}' must end in .csv")
+    if args.plot and not args.plot.endswith(".png"):
+        raise MemorabilityError(f"--plot '{args.plot}' must end in .png")
+    if not args.model_b and not args.benchmark:
+        raise MemorabilityError("give --model-b (model vs model) or --benchmark (model vs IT)")
+    if not args.stimuli and not args.benchmark:
+        raise MemorabilityError("give the images: --stimuli CSV|DIR or --benchmark (its stimuli)")
+    if args.data and not args.benchmark:
+        raise MemorabilityError("--data needs --benchmark")
+
+
+def _stimuli(spec, benchmark):
+    """(StimulusSet, the images' visual degrees or None) from --stimuli or the benchmark."""
+    if spec is None:
+        return benchmark.assembly.stimulus_set, benchmark._visual_degrees
+    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
+
+    from brainscore_memorability.data.packaging import read_stimuli
+    path = Path(spec)
+    if not path.exists():
+        raise MemorabilityError(f"--stimuli '{spec}' does not exist: give a stimulus CSV or an image folder")
+    table = read_stimuli(csv=None if path.is_dir() else path, images=path if path.is_dir() else None)
+    stimulus_set = StimulusSet(table.drop(columns=["local_path"]))
+    stimulus_set.stimulus_paths = {sid: str(p) for sid, p in zip(table["stimulus_id"], table["local_path"])}
+    stimulus_set.identifier = None  # no activation cache keyed on a folder whose content may change
+    return stimulus_set, None
+
+
+def layer_representations(model_identifier: str, stimuli, layers=None, source_degrees=None) -> dict:
+    """layer -> images x features (stimulus_id-labelled, at most images columns) of a Brain-Score model."""
+    import brainscore_vision
+    import xarray as xr
+
+    from brainscore_memorability.metrics.cka import gram_preserving
+    registry.resolve("model", model_identifier)
+    model = brainscore_vision.load_model(model_identifier)
+    extractor = getattr(model, "activations_model", None)
+    layers = layers or getattr(model, "layers", None)
+    if extractor is None or not layers:
+        raise MemorabilityError(f"model '{model_identifier}' exposes no layer activations (activations_model and "
+                                f"layers of a ModelCommitment): layer-wise CKA needs them")
+    if source_degrees is not None:
+        from brainscore_vision.benchmark_helpers.screen import place_on_screen
+        stimuli = place_on_screen(stimuli, target_visual_degrees=model.visual_degrees(),
+                                  source_visual_degrees=source_degrees)
+    representations = {}
+    for layer in layers:
+        activations = extractor(stimuli, layers=[layer])
+        stimulus_ids = activations["stimulus_id"].values
+        values = gram_preserving(activations.transpose("presentation", "neuroid").values)
+        representations[layer] = xr.DataArray(values, dims=("presentation", "feature"),
+                                              coords={"stimulus_id": ("presentation", stimulus_ids)})
+    return representations
+
+
+def _neural(benchmark):
+    """The benchmark's IT sites: repetition-averaged rates in its window, images x sites (stimulus_id-labelled)."""
+    import numpy as np
+    import xarray as xr
+
+    from brainscore_memorability.metrics.reliability import nanmean_quiet
+    rates, stimulus_ids = benchmark.rates
+    return xr.DataArray(nanmean_quiet(rates[..., 0], axis=2), dims=("presentation", "neuroid"),
+                        coords={"stimulus_id": ("presentation", np.asarray(stimulus_ids))})
+
+
+def heat_map(table, path, label_a: str, label_b: str, attrs: dict) -> None:
+    """The CKA matrix as a heat map (rows: layers of A, columns: layers of B), written atomically."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rows, columns = table.shape
+    figure, axes = plt.subplots(figsize=(2 + 0.5 * columns + 2, 1.5 + 0.35 * rows))
+    image = axes.imshow(table.values, vmin=min(0, float(table.values.min())), vmax=1, cmap="viridis", aspect="auto")
+    axes.set_xticks(range(columns), table.columns, rotation=90, fontsize=7)
+    axes.set_yticks(range(rows), table.index, fontsize=7)
+    axes.set_xlabel(label_b)
+    axes.set_ylabel(label_a)
+    estimator = "debiased" if attrs["debiased"] else "biased"
+    axes.set_title(f"CKA ({attrs['kernel']} kernel, {estimator}, {attrs['n_images']} images)", fontsize=9)
+    figure.colorbar(image, ax=axes, label="CKA")
+    figure.tight_layout()
+    with atomic.atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=150)
+    plt.close(figure)

@@ -1,0 +1,78 @@
+"""`brainscore cka` end to end on the planted world of conftest.py: layer x layer between two models
+on an image folder, and layers vs IT (early rates are linear in the pixels, late ones are not)."""
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from brainscore_memorability.cli import main
+
+
+class LayeredModel:
+    """A ModelCommitment-like model: ``layers`` and an ``activations_model`` returning
+    presentation x neuroid activations of the requested layers (functions of the pixels)."""
+    identifier = "bsm-layered-model"
+    layers = ["pixels", "red", "squared"]
+    transforms = {"pixels": lambda p: p, "red": lambda p: p[:, 0::3], "squared": lambda p: (p - 0.5) ** 2}
+
+    def __init__(self):
+        self.activations_model = self.activations
+
+    def visual_degrees(self):
+        return 8
+
+    def activations(self, stimuli, layers):
+        from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+        pixels = np.stack([np.asarray(Image.open(stimuli.get_stimulus(s)), dtype=float).ravel() / 255
+                           for s in stimuli["stimulus_id"]])
+        values = np.hstack([self.transforms[layer](pixels) for layer in layers])
+        widths = [self.transforms[layer](pixels).shape[1] for layer in layers]
+        return NeuroidAssembly(values, dims=("presentation", "neuroid"), coords={
+            "stimulus_id": ("presentation", list(stimuli["stimulus_id"])),
+            "stimulus_path": ("presentation", [str(stimuli.get_stimulus(s)) for s in stimuli["stimulus_id"]]),
+            "neuroid_id": ("neuroid", np.arange(values.shape[1])), "layer": ("neuroid", np.repeat(layers, widths))})
+
+
+@pytest.fixture
+def layered_models(isolated_registry):
+    isolated_registry.register("model", "bsm-layered-a", "layers of pixels", LayeredModel)
+    isolated_registry.register("model", "bsm-layered-b", "the same layers", LayeredModel)
+
+
+def test_model_against_model_on_an_image_folder(planted_files, layered_models, tmp_path):
+    output, plot = tmp_path / "cka.csv", tmp_path / "cka.png"
+    assert main(["cka", "--model", "bsm-layered-a", "--model-b", "bsm-layered-b", "--stimuli",
+                 str(planted_files["images"]), "--output", str(output), "--plot", str(plot)]) == 0
+    table = pd.read_csv(output, index_col=0)
+    assert list(table.index) == list(table.columns) == LayeredModel.layers
+    np.testing.assert_allclose(np.diag(table.values), 1, atol=1e-10)
+    np.testing.assert_allclose(table.values, table.values.T, atol=1e-10)
+    assert 0.2 < table.loc["pixels", "red"] < 0.9  # a third of the pixels
+    assert Image.open(plot).size[0] > 300
+
+
+def test_model_layers_against_it(planted_files, layered_models, tmp_path, capsys):
+    values = {}
+    for phase in ("early", "late"):
+        output = tmp_path / f"{phase}.csv"
+        assert main(["cka", "--model", "bsm-layered-a", "--benchmark", f"Kar2019-IT-{phase}", "--data",
+                     str(planted_files["nc"]), "--debiased", "--output", str(output)]) == 0
+        table = pd.read_csv(output, index_col=0)
+        assert list(table.columns) == [f"IT {'70-100' if phase == 'early' else '180-210'} ms"]
+        values[phase] = table.iloc[:, 0]
+    # early IT is a linear readout of the pixels: similar; late IT is unrelated to them
+    assert values["early"]["pixels"] > 0.3 and abs(values["late"]["pixels"]) < 0.1
+    assert values["early"]["pixels"] > values["early"]["squared"]
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--model-b", "bsm-layered-b", "--output", "x.csv"], "give the images"),
+    (["--stimuli", "/nonexistent", "--output", "x.csv"], "give --model-b (model vs model) or --benchmark"),
+    (["--model-b", "bsm-layered-b", "--stimuli", "/nonexistent", "--output", "x.txt"], "must end in .csv"),
+    (["--model-b", "bsm-layered-b", "--stimuli", "/nonexistent", "--output", "x.csv"], "--stimuli '/nonexistent' does not exist"),
+    (["--model-b", "bsm-layered-b", "--stimuli", "{images}", "--batch-size", "3", "--output", "{tmp}/x.csv"], "batch_size >= 4"),
+])
+def test_bad_arguments_exit_1_with_a_reason(planted_files, layered_models, tmp_path, capsys, arguments, message):
+    arguments = [a.format(images=planted_files["images"], tmp=tmp_path) for a in arguments]
+    assert main(["cka", "--model", "bsm-layered-a"] + arguments) == 1
+    assert message in capsys.readouterr().err
