@@ -15,6 +15,9 @@ def add_arguments(parser):
     what.add_argument("--sync-folders", metavar="REPO_ROOT",
                       help="(developers) regenerate models/<plugin>/ and benchmarks/<plugin>/ under REPO_ROOT")
     parser.add_argument("--output", help="zip to write (default: ./<plugin>.zip)")
+    parser.add_argument("--ci", action="store_true",
+                        help="first run here what Brain-Score's CI runs on the plugin (its generic tests and the "
+                             "plugin's test.py, -m 'not slow'); write the zip only if they pass")
     parser.add_argument("--requirement",
                         help="requirements.txt line of the plugin (default: brainscore-memorability==<this "
                              "version>); e.g. 'brainscore-memorability @ git+https://host/repo@TAG'")
@@ -35,6 +38,8 @@ def run(args) -> int:
     plugin = submission.build_plugin(kind, identifier, args.requirement)
     if kind == "model":
         submission.check_weights_published(identifier)
+    if args.ci:
+        _run_ci(plugin)
     path = submission.write_zip(plugin, args.output or f"{plugin.name}.zip")
     print(f"wrote {path} ({path.stat().st_size / 1024:.1f} kB): {plugin.folder}/ registering "
           f"{kind}_registry['{plugin.identifier}']; passes all {len(submission.RULES)} upload checks.")
@@ -56,3 +61,17 @@ def _check(path: Path) -> int:
     for rule in broken:
         print(f"  rule {rule}: {submission.RULES[rule]}")
     return 1
+
+
+def _run_ci(plugin) -> None:
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="brainscore-ci-") as workdir:
+        runs = submission.run_brainscore_ci(plugin, Path(workdir))
+    for run in runs:
+        summary = (run.stdout.strip().splitlines() or ["(no output)"])[-1].strip(" =")
+        test_file = next(Path(arg).name for arg in run.args if arg.endswith(".py"))
+        print(f"Brain-Score CI, {test_file}: {summary}")
+    failed = [run for run in runs if run.returncode not in (0, 5)]  # 5: no test selected, as upstream
+    if failed:
+        raise submission.SubmissionError("Brain-Score's CI would fail on this plugin; its output:\n"
+                                         + failed[0].stdout[-3000:] + failed[0].stderr[-1000:])

@@ -1,5 +1,6 @@
 """One source of truth: the checked-in plugin folders are exactly what the registry generates, and
 every registry line in them names an identifier the package registers and `brainscore list` shows."""
+import json
 import re
 from pathlib import Path
 
@@ -66,3 +67,14 @@ def test_sync_writes_replaces_and_prunes_only_generated_folders(tmp_path):
     assert not stale.exists() and foreign.exists()
     assert {p.relative_to(tmp_path).as_posix() for p in written} == {p.folder for p in submission.plugins()}
     assert submission.read_plugin_folder(written[0]) == submission.plugins()[0].files
+
+
+def test_region_layer_maps_name_layers_of_the_untrained_networks():
+    from brainscore_memorability.models import zoo
+    for plugin in submission.plugins():
+        if plugin.kind == "model" and plugin.identifier.startswith("memnet_imagenet_"):  # one per architecture
+            network = zoo.build(plugin.identifier, "random")
+            layers = json.loads(plugin.files[f"region_layer_map/{plugin.identifier}.json"])
+            assert set(layers) == {"V1", "V2", "V4", "IT"}
+            modules = dict(network.network.named_modules())
+            assert all(layer in modules for layer in layers.values()), (plugin.identifier, layers)
