@@ -170,20 +170,21 @@ def window_rates(assembly, windows) -> tuple[np.ndarray, np.ndarray]:
 
     Time bins are weighted by the fraction of each bin inside the window (Brain-Score's
     ``time_align``, mode 'portion'); a window not fully covered by the recorded bins is an error.
+    A NaN in any bin of the window makes that trial's window rate NaN (a missing trial).
     """
     from brainscore_vision.model_helpers.brain_transformation.temporal import time_align
-    rates, stimulus_ids = packaging.to_rates(assembly)
+    assembly = assembly.transpose("presentation", "neuroid", "time_bin")
     bins = list(zip(assembly["time_bin_start"].values.tolist(), assembly["time_bin_end"].values.tolist()))
     weights = time_align(bins, windows, mode="portion")  # windows x bins
-    source = assembly.attrs.get("source_file") or assembly.attrs.get("identifier", "assembly")
-    out = np.empty(rates.shape[:3] + (len(windows),))
-    for w, (window, weight) in enumerate(zip(windows, weights)):
-        if weight.sum() == 0:
-            raise DataError(f"{source}: time window {window} ms is not covered by the recorded time bins "
-                            f"({bins[0][0]}-{bins[-1][1]} ms in {len(bins)} bins)")
-        used = weight > 0
-        out[..., w] = np.average(rates[..., used], axis=-1, weights=weight[used])
-    return out, stimulus_ids
+    uncovered = np.flatnonzero(weights.sum(axis=1) == 0)
+    if len(uncovered):
+        source = assembly.attrs.get("source_file") or assembly.attrs.get("identifier", "assembly")
+        raise DataError(f"{source}: time window {windows[uncovered[0]]} ms is not covered by the recorded time "
+                        f"bins ({bins[0][0]}-{bins[-1][1]} ms in {len(bins)} bins)")
+    values = np.asarray(assembly.values, dtype=float)  # presentation x neuroid x time bin
+    windowed = np.stack([np.average(values[..., weight > 0], axis=-1, weights=weight[weight > 0])
+                         for weight in weights], axis=-1)  # presentation x neuroid x window
+    return packaging.to_rates(assembly, values=windowed)
 
 
 def model_features(activations, stimulus_ids, windows, window_index: int) -> np.ndarray:

@@ -173,13 +173,16 @@ def select_region(assembly, region: str):
     return selected
 
 
-def to_rates(assembly, stimulus_ids=None) -> tuple[np.ndarray, np.ndarray]:
+def to_rates(assembly, stimulus_ids=None, values=None) -> tuple[np.ndarray, np.ndarray]:
     """(rates images x neurons x repetitions x time bins, stimulus_ids) from a format assembly.
 
     Images follow ``stimulus_ids`` (default: order of first appearance); repetitions are the
-    trials of each image in presentation order, NaN-padded to the largest count.
+    trials of each image in presentation order, NaN-padded to the largest count. ``values``
+    (presentation x neuroid x anything, e.g. the rates already averaged into windows) replaces the
+    assembly's own values.
     """
     assembly = assembly.transpose("presentation", "neuroid", "time_bin")
+    values = np.asarray(assembly.values if values is None else values, dtype=float)
     presented = pd.Index(assembly["stimulus_id"].values)
     stimulus_ids = pd.unique(presented) if stimulus_ids is None else np.asarray(stimulus_ids)
     image = pd.Index(stimulus_ids).get_indexer(presented)
@@ -188,8 +191,8 @@ def to_rates(assembly, stimulus_ids=None) -> tuple[np.ndarray, np.ndarray]:
     keep = image >= 0
     image = image[keep]
     trial = pd.Series(image).groupby(image).cumcount().to_numpy()
-    rates = np.full((len(stimulus_ids), assembly.sizes["neuroid"], trial.max() + 1, assembly.sizes["time_bin"]), np.nan)
-    rates[image, :, trial, :] = np.asarray(assembly.values, dtype=float)[keep]
+    rates = np.full((len(stimulus_ids), values.shape[1], trial.max() + 1) + values.shape[2:], np.nan)
+    rates[image, :, trial] = values[keep]
     return rates, stimulus_ids
 
 
