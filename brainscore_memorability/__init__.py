@@ -12,3 +12,4 @@ _registry.install_loader_hook()
 
 # each subpackage's __init__ registers its identifiers (cheaply: factories import lazily)
 from brainscore_memorability import benchmarks, data, metrics, models  # noqa: E402,F401
+from brainscore_memorability.models import load_model  # noqa: E402,F401  (builds nothing until called)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from brainscore_memorability.atomic import write_text
-from brainscore_memorability.errors import MemorabilityError
+from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierError
 from brainscore_memorability.models import identifiers
 
 HOME_ENV = "BRAINSCORE_MEMORABILITY_HOME"
@@ -151,6 +151,22 @@ def add_local_weights(identifier: str, path: str | Path, manifest: str | Path | 
     entries[name] = entry
     write_text(manifest, json.dumps({"weights": dict(sorted(entries.items()))}, indent=2) + "\n")
     return entry
+
+
+def use_weights(identifier: str, weights: str | Path) -> None:
+    """Make this process load ``identifier`` with ``weights`` (a path or ``"random"``), also when it
+    is loaded through ``brainscore_vision.load_model``: sets :func:`env_variable`. The file is
+    checked now, so a bad path fails before any scoring starts."""
+    name = identifiers.canonical(identifier)
+    if name != identifiers.RESMEM:
+        try:
+            identifiers.parse(name)
+        except UnknownIdentifierError:
+            raise WeightsError(f"weights can only be chosen for this package's models (memnet-*, resmem), "
+                               f"not '{identifier}'") from None
+    value = RANDOM if str(weights) == RANDOM else str(Path(weights).expanduser().resolve())
+    resolve(name, value)
+    os.environ[env_variable(name)] = value
 
 
 def resolve(identifier: str, weights: str | Path | None = None, builtin: str | None = None) -> Weights:
