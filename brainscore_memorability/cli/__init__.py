@@ -15,6 +15,7 @@ from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierE
 COMMANDS = {
     "list": "list_identifiers",
     "score": "score",
+    "predict-memorability": "predict_memorability",
     "package-data": "package_data",
     "submit": "submit",
     "partial-corr": "partial_corr",
