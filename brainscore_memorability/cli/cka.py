@@ -2,8 +2,9 @@
 
 Layers are read through the model's Brain-Score activations extractor (``model.activations_model``
 and ``model.layers`` of a ``ModelCommitment``, as this package's zoo and brainscore-vision's
-models provide), one layer at a time, each kept only as an images x images factor of its Gram
-matrix (:func:`..metrics.cka.gram_preserving`), so memory does not grow with layer width.
+models provide), ``--layers-per-pass`` layers per pass over the images (default one), each kept
+only as an images x images factor of its Gram matrix (:func:`..metrics.cka.gram_preserving`), so
+memory holds one pass's activations at a time and the matrices do not grow with layer width.
 Against IT (``--benchmark`` without ``--model-b``) the right-hand side is the benchmark's
 repetition-averaged rates in its time window (the study's ANN-IT similarity).
 """
@@ -30,6 +31,8 @@ def add_arguments(parser):
     parser.add_argument("--debiased", action="store_true", help="unbiased HSIC estimator (values may be negative)")
     parser.add_argument("--batch-size", type=int, help="minibatch CKA over batches of at least this many images "
                         "(linear kernel, debiased)")
+    parser.add_argument("--layers-per-pass", type=int, default=1, help="layers recorded per pass over the images "
+                        "(default 1: least memory; more: fewer forward passes)")
     parser.add_argument("--output", required=True, help="the matrix as CSV (layers of A x layers of B)")
     parser.add_argument("--plot", help="a heat map of the matrix (PNG)")
 
@@ -44,10 +47,10 @@ def run(args) -> int:
         benchmark = load_temporal_benchmark(args.benchmark, args.data)
     stimuli, source_degrees = _stimuli(args.stimuli, benchmark)
     with console.status(f"recording {args.model}'s layers"):
-        layers_a = layer_representations(args.model, stimuli, args.layers, source_degrees)
+        layers_a = layer_representations(args.model, stimuli, args.layers, source_degrees, args.layers_per_pass)
     if args.model_b:
         with console.status(f"recording {args.model_b}'s layers"):
-            layers_b = layer_representations(args.model_b, stimuli, args.layers_b, source_degrees)
+            layers_b = layer_representations(args.model_b, stimuli, args.layers_b, source_degrees, args.layers_per_pass)
     else:
         layers_b = {f"IT {benchmark.windows[0][0]}-{benchmark.windows[0][1]} ms": _neural(benchmark)}
     from brainscore_memorability.metrics.cka import cka_matrix
@@ -95,8 +98,10 @@ def _stimuli(spec, benchmark):
     return stimulus_set, None
 
 
-def layer_representations(model_identifier: str, stimuli, layers=None, source_degrees=None) -> dict:
-    """layer -> images x features (stimulus_id-labelled, at most images columns) of a Brain-Score model."""
+def layer_representations(model_identifier: str, stimuli, layers=None, source_degrees=None,
+                          layers_per_pass: int = 1) -> dict:
+    """layer -> images x features (stimulus_id-labelled, at most images columns) of a Brain-Score model,
+    recording ``layers_per_pass`` layers per pass over the images."""
     import brainscore_vision
     import xarray as xr
 
@@ -113,12 +118,14 @@ def layer_representations(model_identifier: str, stimuli, layers=None, source_de
         stimuli = place_on_screen(stimuli, target_visual_degrees=model.visual_degrees(),
                                   source_visual_degrees=source_degrees)
     representations = {}
-    for layer in layers:
-        activations = extractor(stimuli, layers=[layer])
-        stimulus_ids = activations["stimulus_id"].values
-        values = gram_preserving(activations.transpose("presentation", "neuroid").values)
-        representations[layer] = xr.DataArray(values, dims=("presentation", "feature"),
-                                              coords={"stimulus_id": ("presentation", stimulus_ids)})
+    for start in range(0, len(layers), layers_per_pass):
+        activations = extractor(stimuli, layers=layers[start:start + layers_per_pass])
+        activations = activations.transpose("presentation", "neuroid")
+        stimulus_ids, layer_of_column = activations["stimulus_id"].values, activations["layer"].values
+        for layer in layers[start:start + layers_per_pass]:
+            values = gram_preserving(activations.values[:, layer_of_column == layer])
+            representations[layer] = xr.DataArray(values, dims=("presentation", "feature"),
+                                                  coords={"stimulus_id": ("presentation", stimulus_ids)})
     return representations
 
 

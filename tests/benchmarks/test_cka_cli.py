@@ -49,6 +49,10 @@ def test_model_against_model_on_an_image_folder(planted_files, layered_models, t
     np.testing.assert_allclose(table.values, table.values.T, atol=1e-10)
     assert 0.2 < table.loc["pixels", "red"] < 0.9  # a third of the pixels
     assert Image.open(plot).size[0] > 300
+    # all layers in one pass: the same matrix
+    assert main(["cka", "--model", "bsm-layered-a", "--model-b", "bsm-layered-b", "--stimuli",
+                 str(planted_files["images"]), "--layers-per-pass", "3", "--output", str(output)]) == 0
+    np.testing.assert_allclose(pd.read_csv(output, index_col=0).values, table.values, atol=1e-12)
 
 
 def test_model_layers_against_it(planted_files, layered_models, tmp_path, capsys):
