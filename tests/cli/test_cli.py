@@ -28,7 +28,7 @@ def test_list_prints_every_registration_with_its_description(toy_model_and_bench
     for entry in registry.registrations():
         line = next(line for line in out.splitlines() if line.split()[:1] == [entry.identifier])
         assert entry.description in line
-    assert "alexnet" not in out.split()  # brainscore-vision's own only with --all
+    assert "resnet50_tutorial" not in out.split()  # brainscore-vision's own only with --all
 
 
 def test_list_all_adds_brainscore_vision_identifiers(capsys):
