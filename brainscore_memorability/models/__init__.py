@@ -37,6 +37,12 @@ def load_model(identifier: str, weights=None):
     return brain_model(identifier, weights)
 
 
+def predict_memorability(identifier: str, images, weights=None, batch_size: int = 16):
+    """Memorability score per image file (numpy, images,); see :func:`.zoo.predict_memorability`."""
+    from brainscore_memorability.models.zoo import predict_memorability as predict
+    return predict(identifier, images, weights=weights, batch_size=batch_size)
+
+
 def _register_all() -> None:
     for objective in identifiers.OBJECTIVES:
         for arch in identifiers.ARCHS:

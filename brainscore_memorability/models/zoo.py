@@ -138,7 +138,8 @@ def brain_model(identifier: str, weights: str | Path | None = None, batch_size: 
 
 def predict_memorability(identifier: str, images, weights: str | Path | None = None,
                          batch_size: int = 16) -> np.ndarray:
-    """Memorability score per image file (images,), from the model's memorability head.
+    """Memorability score per image file (images,), from the model's memorability head (on the GPU
+    when there is one).
 
     LaMem-trained and joint networks predict LaMem scores (about 0.4-1, the training centre added
     back); ResMem predicts 0-1. ImageNet-only networks have no memorability head: error.
@@ -150,8 +151,10 @@ def predict_memorability(identifier: str, images, weights: str | Path | None = N
                            f"lamem or joint model, or resmem")
     paths = [Path(p) for p in images]
     loader = DataLoader(_Images(paths, zoo_network.predict_transform), batch_size=batch_size)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    zoo_network.network.to(device)
     with torch.inference_mode():
-        scores = [zoo_network.memorability(batch) for batch in loader]
+        scores = [zoo_network.memorability(batch.to(device)).cpu() for batch in loader]
     return torch.cat(scores).numpy().astype(float) if scores else np.zeros(0)
 
 
