@@ -93,6 +93,15 @@ def test_controls_compared_in_one_call(world):
     np.testing.assert_array_equal(results["lamem"].b.explained_variance, results["imagenet"].b.explained_variance)
 
 
+def test_constant_neuron_is_undefined_not_zero(world):
+    A, B, rates, _, _ = world
+    rates = rates.copy()
+    rates[:, 1, :] = 5.0  # a site that never changes its rate
+    result = unique_variance(A, B, rates, partition=False, **RIDGE)
+    assert np.isnan(result.unique_b[1]) and np.isnan(result.partial_r_b[1])
+    assert np.isfinite(np.delete(result.unique_b, 1)).all()
+
+
 def test_rejects_bad_input(world):
     A, B, rates, _, _ = world
     holes = rates.copy()
