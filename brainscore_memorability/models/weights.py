@@ -21,6 +21,7 @@ part of the Brain-Score model identifier, so activation caches never mix two set
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -134,7 +135,7 @@ def add_local_weights(identifier: str, path: str | Path, manifest: str | Path | 
     (``memnet-joint-resnet50``). The file's sha256 is computed now and checked on every later
     load, so a file changed afterwards is refused. A ``<path>.sha256`` sidecar, if present, must
     agree. ``manifest`` defaults to :func:`user_manifest_path`; the manifest is rewritten
-    atomically and other entries are kept. Returns the new entry
+    atomically under a lock, and other entries are kept. Returns the new entry
     ``{"path": absolute path, "sha256": hex, "arch": ..., "objective": ...}``.
 
     This is what ``python -m training export CHECKPOINT --id memnet-joint-resnet50`` calls.
@@ -147,9 +148,12 @@ def add_local_weights(identifier: str, path: str | Path, manifest: str | Path | 
     digest = _verified_sha256(path, expected=None)
     entry = {"path": str(path), "sha256": digest, "arch": arch, "objective": objective}
     manifest = Path(manifest) if manifest else user_manifest_path()
-    entries = read_manifest(manifest)
-    entries[name] = entry
-    write_text(manifest, json.dumps({"weights": dict(sorted(entries.items()))}, indent=2) + "\n")
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.with_name(manifest.name + ".lock"), "w") as lock:  # concurrent exports keep all entries
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        entries = read_manifest(manifest)
+        entries[name] = entry
+        write_text(manifest, json.dumps({"weights": dict(sorted(entries.items()))}, indent=2) + "\n")
     return entry
 
 

@@ -149,3 +149,12 @@ def test_pytorch_files_are_read_with_weights_only(tmp_path):
     pickled.write_bytes(b"x")
     with pytest.raises(WeightsError, match="must end in"):
         weights.resolve("memnet-lamem-resnet18", pickled)
+
+
+def test_concurrent_exports_keep_every_entry(tmp_path, weights_home):
+    from concurrent.futures import ThreadPoolExecutor
+    names = [f"memnet-{objective}-{arch}" for objective in ("lamem", "joint") for arch in ("alexnet", "resnet18", "vgg16")]
+    files = [_file(tmp_path / f"{name}.safetensors", float(i)) for i, name in enumerate(names)]
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(weights.add_local_weights, names, files))
+    assert set(weights.read_manifest(weights_home / "weights_manifest.json")) == set(names)
