@@ -19,7 +19,7 @@ different questions: the partial view is relative to what A leaves unexplained (
 The partial view is biased upwards where both models capture the same signal imperfectly: the
 cross-validated fit noise in A's prediction leaves part of the signal for B's to explain, so a
 few % appear without any planted unique component (tests/metrics/test_unique_variance.py:
-up to 8 %, median < 1 %); the partitioning view shows no such bias there (|value| < 0.5 %).
+up to 8 %, median < 1 %); the partitioning view shows no such bias there (|value| < 0.8 %).
 """
 from __future__ import annotations
 
