@@ -3,10 +3,9 @@ aliases ``memnet-<objective>`` (ResNet-50), the leaderboard forms with underscor
 from __future__ import annotations
 
 from brainscore_memorability.errors import UnknownIdentifierError
+from brainscore_memorability.models.catalogue import ARCHITECTURES, OBJECTIVES
 
-OBJECTIVES = ("imagenet", "lamem", "joint")
-# the architectures of models/architectures.py (kept equal by tests/models/test_zoo.py)
-ARCHS = ("alexnet", "vgg16", "resnet18", "resnet50", "resnet101", "resnet152")
+ARCHS = tuple(ARCHITECTURES)
 ALIAS_ARCH = "resnet50"
 ALIASES = {f"memnet-{objective}": f"memnet-{objective}-{ALIAS_ARCH}" for objective in OBJECTIVES}
 RESMEM = "resmem"  # ResMem (Needell & Bainbridge 2022), weights from the `resmem` package

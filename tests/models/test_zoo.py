@@ -10,9 +10,20 @@ from brainscore_memorability.models.architectures import ARCHITECTURES
 from brainscore_memorability.models.weights import WeightsError
 
 
-def test_identifier_module_lists_every_architecture():
+def test_registration_and_catalogue_do_not_import_torch():
+    import subprocess
+    import sys
+    code = ("import sys, brainscore_memorability, brainscore_memorability.models.catalogue as c; "
+            "assert 'memnet-joint-resnet152' in brainscore_memorability.registry.registrations().__repr__(); "
+            "print('torch' in sys.modules, len(c.ARCHITECTURES))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["False", str(len(identifiers.ARCHS))], result.stderr
+
+
+def test_identifiers():
     assert identifiers.ARCHS == tuple(ARCHITECTURES)
     assert identifiers.parse("memnet-joint") == ("joint", "resnet50")
+    assert identifiers.parse("memnet_lamem_vgg16") == ("lamem", "vgg16")
     assert identifiers.canonical("resmem-imagenet") == "memnet-imagenet-resnet152"
 
 
