@@ -15,13 +15,12 @@ number of features after that product, and every target column is handled in the
   power iteration converges (see tests/metrics/test_regression.py). Several target sets (e.g. the
   mean response and each split half) are fitted independently but batched together.
 * ``"ridge"``: ``sklearn.linear_model.Ridge(alpha)`` with intercept (features and targets centred on
-  the training images, not scaled), solved in its dual form ``(K + alpha I)^-1 Y`` with one
-  Cholesky factorisation per fold for all target columns at once.
+  the training images, not scaled), solved in its dual form: per fold one linear solve gives
+  the test images' hat matrix ``K_test (K + alpha I)^-1``, applied to all target columns at once.
 """
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 from brainscore_memorability.errors import DataError
 
@@ -98,7 +97,7 @@ def _pls_fold(features, targets, train, test, n_components, scale):
     """PLS2 predictions (test x neurons x sets) for one fold; each set fitted on its own."""
     k_train, k_test = _gram(features, train, test, scale)
     mean, std = _centre_scale(targets, train, scale)
-    y = np.moveaxis((targets[train] - mean) / std, 2, 0)  # sets x train x neurons
+    y = np.ascontiguousarray(np.moveaxis((targets[train] - mean) / std, 2, 0))  # sets x train x neurons
     scores, weights, used = _kernel_pls(k_train, y, n_components)
     # predictions = K_test G (T' K G)^-1 T' Y, per set; a unit diagonal entry for each unused
     # component (zero row and column otherwise) keeps the system solvable and adds nothing
@@ -118,47 +117,50 @@ def _kernel_pls(gram: np.ndarray, y: np.ndarray, n_components: int):
     cross-covariance has vanished (targets or features exhausted); it gets T = G = 0.
     """
     n_sets, n, _ = y.shape
-    y_k = y.copy()
-    b = gram @ y_k  # K_k Y_k, kept deflated
-    m = y_k.transpose(0, 2, 1) @ b  # Y_k' K_k Y_k (targets x targets), kept deflated
+    y_k = y.copy()  # deflated targets Y_k = D_k Y, D_k = I - T_k T_k' (T_k: earlier scores)
+    m = y_k.transpose(0, 2, 1) @ (gram @ y_k)  # Y_k' K_k Y_k (targets x targets), kept deflated
     scores = np.zeros((n_sets, n, n_components))
     weights = np.zeros((n_sets, n, n_components))
     used = np.zeros((n_sets, n_components), dtype=bool)
     first_eigenvalue = None
+
+    def deflated_gram_times(vectors, k):  # K_k x = D_k K x for x in the range of D_k (sets x n)
+        product = vectors @ gram  # K symmetric
+        previous = scores[:, :, :k]
+        return product - (previous @ (product[:, None, :] @ previous).transpose(0, 2, 1))[:, :, 0]
+
     for k in range(n_components):
         eigenvalues, eigenvectors = np.linalg.eigh(m)
         v = eigenvectors[:, :, -1]  # leading right singular vector of X_k' Y_k
         if first_eigenvalue is None:
             first_eigenvalue = np.maximum(eigenvalues[:, -1], np.finfo(float).tiny)
         active = eigenvalues[:, -1] > 1e-12 * first_eigenvalue
-        u = np.einsum("snq,sq->sn", y_k, v)  # G column: Y_k v
-        t = np.einsum("snq,sq->sn", b, v)  # K_k Y_k v = X_k w (up to scale)
+        u = (y_k @ v[:, :, None])[:, :, 0]  # G column: Y_k v
+        t = deflated_gram_times(u, k)  # K_k Y_k v = X_k w (up to scale)
         norm = np.linalg.norm(t, axis=1)
         active &= norm > 0
         t = np.where(active[:, None], t / np.where(active, norm, 1)[:, None], 0.0)
         u = np.where(active[:, None], u, 0.0)
-        k_t = t @ gram  # K t (K symmetric), then deflate: K_k t = D_k K t (t is orthogonal to T)
-        previous = scores[:, :, :k]
-        k_t -= np.einsum("snc,sc->sn", previous, np.einsum("snc,sn->sc", previous, k_t))
-        a = np.einsum("snq,sn->sq", y_k, t)  # Y_k' t  (= y loadings)
-        c = np.einsum("snq,sn->sq", b, t)  # Y_k' K_k t
-        d = np.einsum("sn,sn->s", t, k_t)  # t' K_k t
+        k_t = deflated_gram_times(t, k)  # K_k t
+        a = (t[:, None, :] @ y_k)[:, 0, :]  # Y_k' t  (= y loadings)
+        c = (k_t[:, None, :] @ y_k)[:, 0, :]  # Y_k' K_k t
+        d = np.sum(t * k_t, axis=1)  # t' K_k t
         m -= (a[:, :, None] * c[:, None, :] + c[:, :, None] * a[:, None, :]
               - d[:, None, None] * a[:, :, None] * a[:, None, :])
-        b -= k_t[:, :, None] * a[:, None, :] + t[:, :, None] * c[:, None, :] \
-            - d[:, None, None] * t[:, :, None] * a[:, None, :]
         y_k -= t[:, :, None] * a[:, None, :]
         scores[:, :, k], weights[:, :, k], used[:, k] = t, u, active
     return scores, weights, used
 
 
 def _ridge_fold(features, targets, train, test, alpha):
-    """Ridge predictions (test x neurons x sets) for one fold, all columns in one solve."""
+    """Ridge predictions (test x neurons x sets) for one fold, all columns at once through the
+    test images' hat matrix ``K_test (K + alpha I)^-1`` (test x train; one linear solve)."""
     k_train, k_test = _gram(features, train, test, scale=False)
+    # numpy's LAPACK: scipy's bundled OpenBLAS stalls in Cholesky when numpy's threads are busy
+    hat = np.linalg.solve(k_train + alpha * np.eye(len(train)), k_test.T).T
     mean = targets[train].mean(axis=0)
     flat = (targets[train] - mean).reshape(len(train), -1)
-    dual = scipy.linalg.solve(k_train + alpha * np.eye(len(train)), flat, assume_a="pos")
-    return (k_test @ dual).reshape((len(test),) + targets.shape[1:]) + mean
+    return (hat @ flat).reshape((len(test),) + targets.shape[1:]) + mean
 
 
 def _check_inputs(features, targets, folds, regression, n_components):
