@@ -34,7 +34,7 @@ def test_brain_model_meets_brainscore_generic_requirements(arch, tiny_stimuli):
     assert model.identifier == f"memnet-joint-{arch}@random-seed0"
     assert 0 < model.visual_degrees() < 9000 and model.visual_degrees() == 8
     assert model.layers == list(ARCHITECTURES[arch].cka_layers)
-    for region in ("IT", "V1"):
+    for region in ("IT", "V4"):
         model.start_recording(region, time_bins=[(70, 170)])
         assembly = model.look_at(tiny_stimuli, number_of_trials=1)
         assert set(assembly.dims) == {"presentation", "neuroid"}
