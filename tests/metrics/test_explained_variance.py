@@ -59,7 +59,7 @@ def test_agrees_with_reverse_pred_given_the_same_folds_and_halves(monkeypatch, t
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=tolerance)
 
 
-@pytest.mark.parametrize("regression, tolerance", [("pls", 3.0), ("ridge", 6.0)])
+@pytest.mark.parametrize("regression, tolerance", [("pls", 3.0), ("ridge", 8.0)])
 def test_simulation_recovers_planted_explained_variance_at_any_noise(regression, tolerance):
     results = []
     for noise in (0.5, 2.0):
@@ -67,8 +67,10 @@ def test_simulation_recovers_planted_explained_variance_at_any_noise(regression,
         details = explained_variance_details(features, rates, regression=regression, n_components=10)
         results.append(np.median(details.explained_variance))
         assert np.median(details.r) ** 2 < 0.6  # the raw r**2 is lowered by the noise ...
-    # ... the noise-corrected EV is not: planted 60 %, measured 58.9/58.5 (PLS), 56.4/55.8 (ridge);
-    # tolerance: cross-validated fits on 360 training images lose a few % to estimation error
+    # ... the noise-corrected EV is not: planted 60 %, measured 57.7/58.2 (PLS, 10 components),
+    # 54.7/54.5 (ridge, alpha 0.1). Tolerance: cross-validated fits on 360 training images lose
+    # some variance to estimation error that no reliability corrects; nearly unregularised ridge on
+    # 40 features loses about 40/360 of it (the out-of-sample loss of least squares), hence 8
     assert results == pytest.approx([60, 60], abs=tolerance)
     assert abs(results[0] - results[1]) < 1.5
 
