@@ -47,10 +47,15 @@ def comparison_table(comparisons: list[PairedComparison]) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for c in comparisons:
         summary_a, summary_b = (c.mean_a, c.mean_b) if c.test == "t" else (c.median_a, c.median_b)
-        lines.append(f"| {c.label} | {c.n} | {summary_a:.3g} | {summary_b:.3g} | {c.difference:.3g} "
+        lines.append(f"| {_cell(c.label)} | {c.n} | {summary_a:.3g} | {summary_b:.3g} | {c.difference:.3g} "
                      f"[{c.ci_low:.3g}, {c.ci_high:.3g}] | {'paired t' if c.test == 't' else 'Wilcoxon'} | "
                      f"{c.statistic:.3g} | {c.p_value:.2g} | {c.effect_size_name} = {c.effect_size:.2f} |")
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", r"\|")
 
 
 def write_report(path, title: str, sections: list[Section], notice: str | None = None,

@@ -1,0 +1,122 @@
+"""`brainscore reproduce`: per-piece caching (atomic, reused, invalidated), scale-out paths, the CLI,
+and (slow) the whole simulated sample recovering its planted structure."""
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from brainscore_memorability.analysis import pipeline
+from brainscore_memorability.cli import main
+from brainscore_memorability.errors import MemorabilityError
+
+
+@pytest.fixture
+def counting_kind(monkeypatch):
+    """A piece kind 'count' that writes its argument to value.txt and counts its runs."""
+    calls = []
+
+    def compute(scratch, value, fail=False):
+        calls.append(value)
+        (scratch / "value.txt").write_text(str(value))
+        if fail:
+            raise RuntimeError("piece failed")
+
+    monkeypatch.setitem(pipeline.COMPUTE, "count", compute)
+    return calls
+
+
+def test_pieces_are_written_once_and_reused(tmp_path, counting_kind):
+    piece = pipeline.Piece("count", "count__a", {"value": 1}, inputs={"weights": "abc"})
+    folder = pipeline.run_piece(str(tmp_path), piece)
+    assert (tmp_path / "pieces" / "count__a" / "value.txt").read_text() == "1"
+    record = json.loads((tmp_path / "pieces" / "count__a" / "piece.json").read_text())
+    assert record["fingerprint"] == piece.fingerprint() and record["inputs"] == {"weights": "abc"}
+    assert pipeline.run_piece(str(tmp_path), piece) == folder and counting_kind == [1]  # reused
+    pipeline.run_pieces(tmp_path, [piece], stage="test")
+    assert counting_kind == [1]
+    # other inputs (e.g. retrained weights) make the piece stale: recomputed and replaced
+    changed = pipeline.Piece("count", "count__a", {"value": 2}, inputs={"weights": "def"})
+    pipeline.run_pieces(tmp_path, [changed], stage="test")
+    assert counting_kind == [1, 2] and (tmp_path / "pieces" / "count__a" / "value.txt").read_text() == "2"
+
+
+def test_a_failing_piece_leaves_no_folder_and_keeps_the_old_one(tmp_path, counting_kind):
+    good = pipeline.Piece("count", "count__b", {"value": 1})
+    pipeline.run_piece(str(tmp_path), good)
+    with pytest.raises(RuntimeError, match="piece failed"):
+        pipeline.run_piece(str(tmp_path), pipeline.Piece("count", "count__b", {"value": 2, "fail": True}))
+    assert (tmp_path / "pieces" / "count__b" / "value.txt").read_text() == "1"
+    assert pipeline.is_done(tmp_path, good)
+    assert sorted(os.listdir(tmp_path / "pieces")) == ["count__b"]  # no scratch folder left behind
+    with pytest.raises(RuntimeError):
+        pipeline.run_piece(str(tmp_path), pipeline.Piece("count", "count__c", {"value": 3, "fail": True}))
+    assert not (tmp_path / "pieces" / "count__c").exists()
+
+
+def test_slurm_path_submits_an_array_through_submitit(tmp_path, counting_kind, monkeypatch):
+    import submitit
+    made, real_executor = [], submitit.AutoExecutor
+
+    def debug_executor(folder, **kwargs):  # submitit's in-process 'debug' cluster instead of SLURM
+        made.append(folder)
+        return real_executor(folder=folder, cluster="debug")
+
+    monkeypatch.setattr(submitit, "AutoExecutor", debug_executor)
+    pieces = [pipeline.Piece("count", f"count__{v}", {"value": v}) for v in range(3)]
+    pipeline.run_pieces(tmp_path, pieces, jobs=2, slurm=True, stage="slurm")
+    assert sorted(counting_kind) == [0, 1, 2] and made == [tmp_path / "slurm" / "%j"]
+    assert all(pipeline.is_done(tmp_path, p) for p in pieces)
+
+
+def test_configs_name_the_study_models():
+    paper = pipeline.CONFIGS["paper"]
+    assert len(paper.models()) == 11 and "memnet-joint-resnet50" in paper.models()
+    assert paper.benchmarks == {"early": "Kar2019-IT-early", "late": "Kar2019-IT-late"}
+    assert not paper.simulated and pipeline.CONFIGS["sample"].simulated
+    sample = pipeline.CONFIGS["sample"]
+    assert set(pipeline.unique_roles(sample).values()) <= set(sample.models())
+
+
+def test_cli_usage_errors(tmp_path, capsys):
+    assert main(["reproduce", "--out", str(tmp_path), "--jobs", "0"]) == 1
+    assert "--jobs must be at least 1" in capsys.readouterr().err
+    assert main(["reproduce", "--config", "sample", "--out", str(tmp_path), "--data", "x.nc"]) == 1
+    assert "--data applies to the paper config" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["reproduce", "--config", "nonsense", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+
+
+def test_paper_config_without_data_says_where_to_put_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("BRAINSCORE_MEMORABILITY_KAR2019", raising=False)
+    monkeypatch.setenv("BRAINSCORE_MEMORABILITY_CONFIG", str(tmp_path / "absent.yaml"))
+    with pytest.raises(MemorabilityError, match="--data FILE.nc"):
+        pipeline._benchmark("Kar2019", "early", None).assembly
+
+
+@pytest.mark.slow
+def test_sample_end_to_end_recovers_the_planted_structure(tmp_path, capsys):
+    """The whole sample: world, training, real benchmarks and metrics, figures, report (minutes)."""
+    out = tmp_path / "study"
+    assert main(["reproduce", "--config", "sample", "--out", str(out)]) == 0
+    report = (out / "report.md").read_text()
+    assert "SIMULATED SAMPLE" in report and (out / "SIMULATED_DATA.txt").is_file()
+    for stem in ("ev_by_model", "fig1b_cka_depth", "fig1c_ann_it", "fig2ac_ev_lamem_vs_imagenet",
+                 "fig2bd_partial_correlation", "fig3bc_ev_joint_vs_imagenet"):
+        assert (out / "figures" / f"{stem}.png").is_file() and (out / "figures" / f"{stem}.pdf").is_file()
+    for csv in (out / "tables").glob("*.csv"):
+        assert pd.read_csv(csv)["simulated"].all()
+    unique = pd.read_csv(out / "tables" / "partial_correlation_per_neuron.csv")
+    lamem = unique[unique["role"] == "lamem"].groupby("phase")["partial_r_control"]
+    # planted: a memorability component early, none late
+    assert lamem.median()["early"] > 0.1
+    assert abs(lamem.median()["late"]) < 0.1
+    statistics = pd.read_csv(out / "tables" / "statistics.csv").set_index("label")
+    early = statistics.filter(like="vs 0 (early)", axis=0).iloc[0]
+    assert early["ci_low"] > 0
+    # a rerun reuses every piece
+    capsys.readouterr()
+    assert main(["reproduce", "--config", "sample", "--out", str(out)]) == 0
+    assert "train" in capsys.readouterr().out and not any(out.glob("pieces/.*"))
