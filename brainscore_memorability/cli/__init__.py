@@ -20,6 +20,7 @@ COMMANDS = {
     "submit": "submit",
     "partial-corr": "partial_corr",
     "cka": "cka",
+    "reproduce": "reproduce",
 }
 
 
