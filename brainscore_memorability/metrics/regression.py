@@ -143,8 +143,8 @@ def _kernel_pls(gram: np.ndarray, y: np.ndarray, n_components: int):
         t = np.where(active[:, None], t / np.where(active, norm, 1)[:, None], 0.0)
         u = np.where(active[:, None], u, 0.0)
         k_t = deflated_gram_times(t, k)  # K_k t
-        a = (t[:, None, :] @ y_k)[:, 0, :]  # Y_k' t  (= y loadings)
-        c = (k_t[:, None, :] @ y_k)[:, 0, :]  # Y_k' K_k t
+        # Y_k' t (the y loadings) and Y_k' K_k t in one pass over Y_k
+        a, c = np.moveaxis(np.stack([t, k_t], axis=1) @ y_k, 1, 0)
         d = np.sum(t * k_t, axis=1)  # t' K_k t
         m -= (a[:, :, None] * c[:, None, :] + c[:, :, None] * a[:, None, :]
               - d[:, None, None] * a[:, :, None] * a[:, None, :])
