@@ -29,6 +29,8 @@ setup(
         "test": ["pytest", "pingouin>=0.5,<0.6", "reverse-pred==0.1.8",
                  "pytest-check"],  # brainscore_core's plugin-CI parser (tests/submission) imports it
         "resmem": ["resmem"],
+        # python -m brainscore_memorability.perf: the peers it times this package against
+        "perf": ["reverse-pred==0.1.8", "ckatorch>=1.0.3,<2"],
     },
     entry_points={"console_scripts": ["brainscore = brainscore_memorability.cli:main"]},
 )

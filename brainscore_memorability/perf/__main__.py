@@ -1,0 +1,64 @@
+"""``python -m brainscore_memorability.perf [--quick] [--only ev,cka,activations,training] --out perf.json``"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import json
+import os
+import platform
+import shlex
+import sys
+from importlib.metadata import version
+
+from brainscore_memorability.atomic import write_text
+from brainscore_memorability.perf import SECTIONS, markdown_table
+
+MODULES = {"ev": "ev", "cka": "cka", "activations": "activations", "training": "train_step"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m brainscore_memorability.perf", description=__doc__)
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes (seconds; checks that everything runs, timings mean little)")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to run, of {','.join(SECTIONS)} (default: all)")
+    parser.add_argument("--out", default="perf.json", help="JSON file for the rows (written atomically "
+                        "after each section)")
+    return parser
+
+
+def machine() -> dict:
+    import torch
+    return dict(platform=platform.platform(), processor=platform.processor(), cpus=os.cpu_count(),
+                torch_threads=torch.get_num_threads(), python=platform.python_version(),
+                versions={name: version(name) for name in ("numpy", "scikit-learn", "torch", "brainscore-vision",
+                                                           "reverse-pred", "ckatorch")})
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        print(f"unknown section(s) {unknown}: choose from {','.join(SECTIONS)}", file=sys.stderr)
+        return 2
+    report = dict(command="python -m brainscore_memorability.perf " + shlex.join(argv if argv is not None
+                                                                                   else sys.argv[1:]),
+                  started=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                  quick=args.quick, machine=machine(), sizes={}, rows=[])
+    for section in sections:
+        module = importlib.import_module(f"brainscore_memorability.perf.{MODULES[section]}")
+        report["sizes"][section] = module.QUICK if args.quick else module.FULL
+        rows = module.run(quick=args.quick)
+        report["rows"].extend(rows)
+        print(markdown_table(rows), flush=True)
+        report["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        write_text(args.out, json.dumps(report, indent=1, default=str) + "\n")
+    print("\n" + markdown_table(report["rows"]))
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

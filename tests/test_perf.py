@@ -1,0 +1,57 @@
+"""The performance script runs at --quick sizes and fills its agreement columns with real values.
+
+No timing assertions: speed claims are ratios from a full run on one machine (README), not tests.
+"""
+import json
+import math
+
+import pytest
+
+from brainscore_memorability.perf.__main__ import main
+
+
+def _rows(tmp_path, sections):
+    out = tmp_path / "perf.json"
+    assert main(["--quick", "--only", sections, "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["quick"] is True and set(report["sizes"]) == set(sections.split(","))
+    assert report["machine"]["versions"]["reverse-pred"]
+    return report["rows"]
+
+
+def _peers(rows, section_start):
+    peers = [r for r in rows if r["section"].startswith(section_start) and r["speedup"] is not None]
+    for peer in peers:  # every compared row has a ratio, a time and a verdict
+        assert math.isfinite(peer["speedup"]) and peer["seconds"] > 0 and isinstance(peer["goal_met"], bool)
+    return peers
+
+
+def test_quick_metrics_agree_with_their_peers(tmp_path, capsys):
+    rows = _rows(tmp_path, "ev,cka")
+    ev = _peers(rows, "% EV")
+    assert len(ev) == 4  # reverse_pred and the per-neuron loop, for PLS and ridge
+    for peer in ev:
+        # same folds and halvings: ridge is exact up to round-off; reverse_pred's PLS2 stops sklearn's
+        # power iteration early (a few 1e-2 % EV points); the loop's PLS1 converges in one step
+        tolerance = 0.1 if "reverse_pred" in peer["implementation"] and "PLS" in peer["section"] else 1e-6
+        assert peer["difference"] <= tolerance, peer
+        assert "scaled" in peer["timed_on"]  # quick sizes exercise the extrapolation from a subset
+    cka = _peers(rows, "CKA")
+    assert len(cka) == 1 and cka[0]["difference"] <= 1e-9 and "4 of 16 pairs" in cka[0]["timed_on"]
+    out = capsys.readouterr().out
+    assert "| section | implementation |" in out and "ckatorch" in out
+
+
+def test_unknown_section_is_a_usage_error(tmp_path, capsys):
+    assert main(["--quick", "--only", "ev,gpu", "--out", str(tmp_path / "x.json")]) == 2
+    assert "gpu" in capsys.readouterr().err and not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.slow
+def test_quick_activations_and_training(tmp_path):
+    rows = _rows(tmp_path, "activations,training")
+    activations = _peers(rows, "ResNet-50")
+    # the zoo and the plain PytorchWrapper hold the same weights: identical activations
+    assert len(activations) == 1 and activations[0]["difference"] == 0
+    training = [r for r in rows if r["section"].startswith("joint training")]
+    assert len(training) == 2 and training[1]["speedup"] is not None
