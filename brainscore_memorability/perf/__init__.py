@@ -19,6 +19,8 @@ Peak memory is the process's peak resident set size during the call above its si
 """
 from __future__ import annotations
 
+import ctypes
+import functools
 import gc
 import re
 import time
@@ -49,10 +51,25 @@ def _reset_peak() -> bool:
         return False
 
 
+@functools.cache
+def _libc():
+    """glibc with a fixed mmap threshold (128 KiB), so that every large array is its own mapping,
+    returned to the system when freed and counted again when allocated; None elsewhere."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD; setting it stops glibc from raising it
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
 def measure(function, *args, **kwargs) -> Measured:
     """Run ``function(*args, **kwargs)`` once; its seconds and peak resident memory (MiB, NaN where
-    the kernel does not let the peak be reset)."""
+    the kernel does not let the peak be reset). Memory freed before the call is handed back to the
+    system first, so that the call cannot reuse it unseen."""
     gc.collect()
+    if _libc() is not None:
+        _libc().malloc_trim(0)
     resettable = _reset_peak()
     before = _status_mib("VmRSS")
     started = time.perf_counter()
