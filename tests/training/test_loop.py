@@ -1,0 +1,51 @@
+"""training.loop on tiny datasets, CPU: a few steps lower the loss; metrics, TensorBoard events and
+a checkpoint are written."""
+import csv
+
+import pytest
+import torch
+
+from training.loop import train
+
+
+def full_set_losses(network, config):
+    """Each task's loss over all training images at once (no augmentation, BatchNorm on the batch)."""
+    from training.images import build_transform
+    from training.loop import load_data
+    from training.objectives import Objective
+    datasets, _ = load_data(config, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    transform = build_transform(config.image_size, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), False)
+    images, task, target = [], [], []
+    for name, dataset in datasets.items():
+        dataset.transform = transform
+        for i in range(len(dataset)):
+            image, value = dataset[i]
+            images.append(image), task.append(int(name == "lamem")), target.append(float(value))
+    centre = sum(datasets["lamem"].targets) / len(datasets["lamem"]) if "lamem" in datasets else 0.0
+    network.train()
+    with torch.no_grad():
+        outputs = network(torch.stack(images))
+    _, parts = Objective(config.objective, centre, "fixed")(outputs, torch.tensor(task), torch.tensor(target))
+    return {name: value.item() for name, value in parts.items()}
+
+
+def test_a_few_steps_lower_the_loss(tiny_config):
+    """16 AdamW steps of 4 ImageNet + 4 LaMem images (resnet18, 16 x 16, joint objective): each
+    task's loss over the whole training set falls to less than half (measured on 3 seeds: ImageNet
+    CE 6.6-7.2 -> 0.02-0.12, LaMem MSE 0.30-0.74 -> 0.04-0.17)."""
+    from brainscore_memorability.models.architectures import build_network
+    config = tiny_config(objective="joint", epochs=2, optimizer="adamw", lr=3e-3, weighting="fixed")
+    torch.manual_seed(config.seed)  # the loop's initial weights
+    before = full_set_losses(build_network(config.arch, "joint"), config)
+    result = train(config)
+    after = full_set_losses(result.network, config)
+    assert before.keys() == after.keys() == {"lamem", "imagenet"}
+    assert all(after[task] < 0.5 * before[task] for task in before), (before, after)
+
+    with open(f"{config.out_dir}/metrics.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows] == [8, 16]  # an epoch: 32 ImageNet images, 4 per step
+    assert float(rows[-1]["train_loss"]) == pytest.approx(result.history[-1]["train_loss"])
+    assert -1 <= float(rows[-1]["lamem_val_rho"]) <= 1 and -1 <= float(rows[-1]["lamem_test_rho"]) <= 1
+    assert 0 <= float(rows[-1]["imagenet_val_top1"]) <= float(rows[-1]["imagenet_val_top5"]) == 100  # 4 classes
+    assert list((result.checkpoint.parent / "tensorboard").glob("events.out.tfevents.*"))

@@ -1,0 +1,15 @@
+"""Training of the memorability (LaMem), categorization (ImageNet) and joint networks.
+
+From Python: ``train(load_config("joint-resnet50", lamem_root=..., imagenet_root=...))``; from a
+shell: ``python -m training train --config joint-resnet50 ...``. Never imported by the scoring side.
+"""
+from training.config import TrainConfig, load_config
+
+
+def train(config: TrainConfig, resume: bool = False):
+    """:func:`training.loop.train` (imported on use: torch loads only when training)."""
+    from training.loop import train as run
+    return run(config, resume)
+
+
+__all__ = ["TrainConfig", "load_config", "train"]
