@@ -291,7 +291,7 @@ def _train(config: TrainConfig, context, resume: bool) -> TrainResult:
         write_text(out_dir / "skipped_images.txt", "".join(f"{p}\t{r}\n" for p, r in skipped))
         print(f"skipped {len(skipped)} unreadable image(s), listed in {out_dir / 'skipped_images.txt'}")
     dataset = TaskData(train_sets)
-    last_checkpoint = None
+    last_checkpoint = saved_path if step and context.main else None  # a resumed run's, until the next
 
     def save_checkpoint() -> None:
         nonlocal last_checkpoint
