@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 a failure the message explains, 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierError
@@ -43,7 +44,7 @@ def main(argv=None) -> int:
         if args.command == "train":
             from training.loop import train
             result = train(config_from_args(args), resume=args.resume)
-            if result.history:
+            if result.history and os.environ.get("RANK", "0") == "0":
                 print(result.history[-1])
         elif args.command == "export":
             from training.export import export

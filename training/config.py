@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from brainscore_memorability.errors import MemorabilityError
@@ -15,53 +15,58 @@ from brainscore_memorability.errors import MemorabilityError
 CONFIG_DIR = Path(__file__).with_name("configs")
 
 
+def option(default, help: str):
+    """A config field with its command-line help."""
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass
 class TrainConfig:
     """Settings of one run. Sizes in images, rates per optimizer step, ``image_size`` in pixels."""
-    arch: str = "resnet50"                # a key of brainscore_memorability.models.architectures
-    objective: str = "lamem"              # imagenet | lamem | joint
-    pretrained_imagenet: bool = False     # start from torchvision's ImageNet weights
-    source: str = ""                      # where the recipe comes from (documentation only)
+    arch: str = option("resnet50", "a key of brainscore_memorability.models.architectures")
+    objective: str = option("lamem", "imagenet (cross-entropy) | lamem (MSE on centred scores) | joint")
+    pretrained_imagenet: bool = option(False, "start from torchvision's ImageNet weights")
+    source: str = option("", "where the recipe comes from (documentation only)")
     # data
-    lamem_root: str | None = None         # folder with images/ and splits/{train,val,test}_{1..5}.txt
-    lamem_split: int = 1                  # which of LaMem's 5 official splits
-    imagenet_root: str | None = None      # folder with train/ and val/ in ImageFolder layout
-    image_size: int = 224                 # network input, pixels (square)
-    skip_bad_images: bool = False         # check every image first; drop and report unreadable ones
-    workers: int = 4                      # DataLoader worker processes per process
+    lamem_root: str | None = option(None, "folder with images/ and splits/{train,val,test}_{1..5}.txt")
+    lamem_split: int = option(1, "which of LaMem's 5 official splits")
+    imagenet_root: str | None = option(None, "folder with train/ and val/ in ImageFolder layout")
+    image_size: int = option(224, "network input, pixels (square)")
+    skip_bad_images: bool = option(False, "check every image first; drop and report unreadable ones")
+    workers: int = option(4, "DataLoader worker processes per process")
     # joint batches (see training.sampling)
-    mixing: str = "mixed"                 # mixed: every batch holds both tasks | alternate: whole batches
-    lamem_fraction: float = 0.5           # share of LaMem images (mixed) or LaMem steps (alternate)
+    mixing: str = option("mixed", "mixed: every batch holds both tasks | alternate: whole batches")
+    lamem_fraction: float = option(0.5, "share of LaMem images (mixed) or LaMem steps (alternate)")
     # objective
-    weighting: str = "uncertainty"        # joint: fixed | uncertainty (Kendall et al. 2018)
-    imagenet_weight: float = 1.0          # fixed weighting: loss = wi * CE + wl * MSE
-    lamem_weight: float = 1.0
+    weighting: str = option("uncertainty", "joint: fixed | uncertainty (Kendall et al. 2018)")
+    imagenet_weight: float = option(1.0, "fixed weighting: loss = wi * CE + wl * MSE")
+    lamem_weight: float = option(1.0, "fixed weighting: wl (see imagenet_weight)")
     # optimisation
-    epochs: int = 90
-    max_steps: int | None = None          # stop after this many optimizer steps (overrides epochs)
-    batch_size: int = 256                 # global: summed over processes and accumulation steps
-    accumulation: int = 1                 # micro-batches per optimizer step
-    optimizer: str = "sgd"                # sgd | adamw
-    lr: float = 0.1
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    schedule: str = "cosine"              # cosine | step | constant (after warm-up)
-    warmup_steps: int = 0                 # linear warm-up from 0, optimizer steps
-    step_epochs: int = 30                 # step schedule: multiply lr by step_gamma every ... epochs
-    step_gamma: float = 0.1
+    epochs: int = option(90, "passes over ImageNet (imagenet, joint) or LaMem (lamem)")
+    max_steps: int | None = option(None, "stop after this many optimizer steps (overrides epochs)")
+    batch_size: int = option(256, "global: summed over processes and accumulation steps")
+    accumulation: int = option(1, "micro-batches per optimizer step")
+    optimizer: str = option("sgd", "sgd | adamw")
+    lr: float = option(0.1, "peak learning rate")
+    momentum: float = option(0.9, "SGD momentum")
+    weight_decay: float = option(1e-4, "L2 weight decay of the network (not of the uncertainty weights)")
+    schedule: str = option("cosine", "cosine | step | constant (after warm-up)")
+    warmup_steps: int = option(0, "linear warm-up from 0, optimizer steps")
+    step_epochs: int = option(30, "step schedule: multiply lr by step_gamma every ... epochs")
+    step_gamma: float = option(0.1, "step schedule: the factor")
     # numerics and speed
-    amp: bool = True                      # mixed precision on CUDA (ignored on CPU)
-    amp_dtype: str = "bfloat16"           # bfloat16 | float16 (float16 uses a GradScaler)
-    channels_last: bool = True
-    compile: bool = False                 # torch.compile the network
-    batchnorm: str = "local"              # local | sync (CUDA DDP) | frozen (eval-mode statistics)
-    seed: int = 0
-    device: str | None = None             # default: cuda if available, else cpu
+    amp: bool = option(True, "mixed precision on CUDA (ignored on CPU)")
+    amp_dtype: str = option("bfloat16", "bfloat16 | float16 (float16 uses a GradScaler)")
+    channels_last: bool = option(True, "NHWC memory format (faster convolutions on recent GPUs)")
+    compile: bool = option(False, "torch.compile the network")
+    batchnorm: str = option("local", "local | sync (CUDA DDP) | frozen (eval-mode statistics)")
+    seed: int = option(0, "seeds initial weights, sample order, augmentations and dropout")
+    device: str | None = option(None, "default: cuda if available, else cpu")
     # output
-    out_dir: str = "runs/run"
-    checkpoint_every: int = 1000          # optimizer steps between checkpoints (and at each epoch end)
-    log_every: int = 50                   # optimizer steps between TensorBoard loss points
-    progress: bool = True                 # progress bar on rank 0
+    out_dir: str = option("runs/run", "folder for last.pt, metrics.csv and tensorboard/")
+    checkpoint_every: int = option(1000, "optimizer steps between checkpoints (and at each epoch end)")
+    log_every: int = option(50, "optimizer steps between TensorBoard loss points")
+    progress: bool = option(True, "progress bar on rank 0")
 
     def __post_init__(self):
         checks = {
@@ -120,9 +125,11 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         flag = "--" + f.name.replace("_", "-")
         kind = type(f.default) if f.default is not None else (int if f.name == "max_steps" else str)
         if kind is bool:
-            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None)
+            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
+                                help=f"{f.metadata['help']} (default {f.default})")
         else:
-            parser.add_argument(flag, dest=f.name, type=kind, default=None, metavar=f.name.upper())
+            parser.add_argument(flag, dest=f.name, type=kind, default=None, metavar=f.name.upper(),
+                                help=f"{f.metadata['help']} (default {f.default})")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
