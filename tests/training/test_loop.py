@@ -69,3 +69,26 @@ def test_torch_compile_trains_like_eager(tiny_config, tmp_path):
     worst = max((eager[k] - compiled[k]).abs().max().item() for k in eager if eager[k].is_floating_point())
     print("max |eager - compiled|:", worst)
     assert worst < 1e-4
+
+
+def test_learning_rate_schedules(tiny_config):
+    from training.loop import lr_factor
+    cosine = lr_factor(tiny_config(schedule="cosine", warmup_steps=4), total_steps=104, steps_per_epoch=10)
+    assert [cosine(s) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
+    assert cosine(4) == 1.0 and cosine(54) == pytest.approx(0.5) and cosine(104) == pytest.approx(0.0)
+    step = lr_factor(tiny_config(schedule="step", step_epochs=3, step_gamma=0.1), 100, steps_per_epoch=10)
+    assert [step(s) for s in (0, 29, 30, 59, 60)] == pytest.approx([1, 1, 0.1, 0.1, 0.01])
+
+
+def test_alternating_joint_batches_train_both_heads(tiny_config):
+    """mixing: alternate with a quarter of the steps LaMem (steps 0-2 ImageNet, 3 LaMem): both heads learn."""
+    from brainscore_memorability.models.architectures import build_network
+    config = tiny_config(objective="joint", mixing="alternate", lamem_fraction=0.25, max_steps=4, lr=1e-2)
+    torch.manual_seed(config.seed)
+    start = build_network("resnet18", "joint").state_dict()
+    result = train(config)
+    end = result.network.state_dict()
+    for head in ("imagenet_head.weight", "lamem_head.weight"):
+        assert not torch.equal(start[head], end[head])
+    row = result.history[-1]
+    assert row["step"] == 4 and row["train_loss_lamem"] > 0 and row["train_loss_imagenet"] > 0
