@@ -8,6 +8,7 @@ date, so a rerun writes the same bytes.
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,9 +58,9 @@ def describe(comparison: PairedComparison) -> str:
 
 def _figure(n_panels: int, title: str, notice: str | None, width: float = 4.2, height: float = 4.2):
     from matplotlib.figure import Figure
-    figure = Figure(figsize=(width * n_panels, height + (0.9 if notice else 0.5)), layout="constrained")
+    figure = Figure(figsize=(width * n_panels, height + (1.4 if notice else 0.5)), layout="constrained")
     axes = figure.subplots(1, n_panels, squeeze=False)[0]
-    heading = title if not notice else f"{title}\n{notice}"
+    heading = title if not notice else f"{title}\n{textwrap.fill(notice, 40 * n_panels + 30)}"
     figure.suptitle(heading, fontsize=10, color="black" if not notice else "#b00020")
     return figure, axes
 
@@ -76,9 +77,10 @@ def paired_scatter(panels: list[Panel], stem, title: str, notice: str | None = N
     for axis, panel in zip(axes, panels):
         axis.scatter(panel.x, panel.y, s=12, alpha=0.7, color="#333333", edgecolors="none")
         axis.plot(limits, limits, color="#999999", linewidth=1, linestyle="--")
-        axis.set(xlim=limits, ylim=limits, xlabel=panel.xlabel, ylabel=panel.ylabel, title=panel.title, aspect="equal")
+        axis.set(xlim=limits, ylim=limits, xlabel=textwrap.fill(panel.xlabel, 40), ylabel=textwrap.fill(panel.ylabel, 40),
+                 title=panel.title, aspect="equal")
         if panel.comparison is not None:
-            axis.text(0.02, -0.2, describe(panel.comparison), transform=axis.transAxes, fontsize=7, va="top")
+            axis.text(0.0, -0.3, describe(panel.comparison), transform=axis.transAxes, fontsize=7, va="top")
     return save(figure, stem)
 
 
