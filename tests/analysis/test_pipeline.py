@@ -95,6 +95,14 @@ def test_paper_config_without_data_says_where_to_put_it(tmp_path, capsys, monkey
         pipeline._benchmark("Kar2019", "early", None).assembly
 
 
+def test_paper_config_stops_early_when_weights_are_missing(tmp_path, capsys, monkeypatch):
+    """Before any piece runs, a model without weights stops the run with the zoo's instructions."""
+    monkeypatch.setenv("BRAINSCORE_MEMORABILITY_HOME", str(tmp_path / "home"))
+    assert main(["reproduce", "--config", "paper", "--out", str(tmp_path / "out")]) == 1
+    assert "memnet-lamem-alexnet" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "pieces").exists()
+
+
 @pytest.mark.slow
 def test_sample_end_to_end_recovers_the_planted_structure(tmp_path, capsys):
     """The whole sample: world, training, real benchmarks and metrics, figures, report (minutes)."""
