@@ -1,11 +1,12 @@
 """Layer activations streamed into one preallocated array per layer.
 
 Brain-Score's ``PytorchWrapper`` fills arrays batch by batch too, but then packages every layer
-as a ``NeuroidAssembly`` with per-neuroid Python coordinates and concatenates the layers, so its
-peak memory is about twice the activations plus ~1 GB per 1.5 M neuroids, and packaging alone
-takes seconds per million neuroids. :func:`layer_activations` keeps one float32 copy (images x
-features per layer) and nothing else, for uses that need plain arrays (e.g. layer-by-layer CKA,
-which reduces each layer to its Gram matrix).
+as a ``NeuroidAssembly`` with per-neuroid Python coordinates and concatenates the layers: its
+peak memory is about twice the activations plus the coordinates (4.3 GB for the 2.0 GB of a
+ResNet-50's four region layers on 330 images), and packaging 1.5 M neuroids takes ~5 s.
+:func:`layer_activations` keeps one float32 copy (images x features per layer; each batch's
+output is copied out inside its forward hook) plus one batch's forward pass, for uses that need
+plain arrays (e.g. layer-by-layer CKA, which reduces each layer to its Gram matrix).
 """
 from __future__ import annotations
 
@@ -33,25 +34,27 @@ def layer_activations(network: nn.Module, paths: Sequence[str], layers: Sequence
         except AttributeError:
             raise MemorabilityError(f"network has no layer '{layer}'; its layers include "
                                     f"{[name for name, _ in network.named_modules()][1:8]} ...") from None
-    outputs: dict[str, torch.Tensor] = {}
-    handles = [module.register_forward_hook(lambda _module, _inputs, output, layer=layer: outputs.__setitem__(layer, output))
-               for layer, module in modules.items()]
     activations: dict[str, np.ndarray] = {}
+    rows = slice(0, 0)  # the images of the current batch
+
+    def copy_out(layer: str, output: torch.Tensor) -> None:
+        """Write a batch's layer output into the layer's array at once, so it is not kept alive."""
+        values = output.reshape(rows.stop - rows.start, -1)
+        if layer not in activations:
+            activations[layer] = np.empty((len(paths), values.shape[1]), dtype=np.float32)
+        activations[layer][rows] = values.cpu().numpy()
+
+    handles = [module.register_forward_hook(lambda _module, _inputs, output, layer=layer: copy_out(layer, output))
+               for layer, module in modules.items()]
     was_training = network.training
     network.eval()
     try:
         with torch.inference_mode():
             for start in range(0, len(paths), batch_size):
-                batch = torch.as_tensor(np.asarray(preprocess(list(paths[start:start + batch_size]))))
-                network(batch)
-                for layer in layers:
-                    values = outputs[layer].reshape(len(batch), -1)
-                    if layer not in activations:
-                        activations[layer] = np.empty((len(paths), values.shape[1]), dtype=np.float32)
-                    activations[layer][start:start + len(batch)] = values.cpu().numpy()
-                outputs.clear()
+                rows = slice(start, min(start + batch_size, len(paths)))
+                network(torch.as_tensor(np.asarray(preprocess(list(paths[rows])))))
     finally:
         for handle in handles:
             handle.remove()
         network.train(was_training)
-    return activations
+    return {layer: activations[layer] for layer in layers}

@@ -53,11 +53,10 @@ def _reset_peak() -> bool:
 
 @functools.cache
 def _libc():
-    """glibc with a fixed mmap threshold (128 KiB), so that every large array is its own mapping,
-    returned to the system when freed and counted again when allocated; None elsewhere."""
+    """glibc (for ``malloc_trim``), None elsewhere."""
     try:
         libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD; setting it stops glibc from raising it
+        libc.malloc_trim  # noqa: B018 (glibc only)
         return libc
     except (OSError, AttributeError):
         return None
