@@ -18,7 +18,10 @@ MODULES = {"ev": "ev", "cka": "cka", "activations": "activations", "training": "
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m brainscore_memorability.perf", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m brainscore_memorability.perf",
+        description="Time this package against the tools users would otherwise use, on generated inputs; "
+                    "print a Markdown table and write it, with the machine and the sizes, as JSON.")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes (seconds; checks that everything runs, timings mean little)")
     parser.add_argument("--only", default=",".join(SECTIONS),

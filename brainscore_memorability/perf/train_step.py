@@ -147,4 +147,5 @@ def run(quick: bool = False) -> list[dict]:
                 plain.value, plain.peak_mib, timed_on=f"steps {sizes['warmup'] + 1}-{sizes['warmup'] + timed}",
                 speedup=speedup, memory_ratio=ratio(long.peak_mib, plain.peak_mib), goal="no slower",
                 goal_met=speedup >= 0.95,
-                note="peak memory: whole training.train run (with its evaluation) vs the loop's steps")]
+                note="training.train runs channels-last (its recipe's default), the loop contiguous; peak "
+                "memory: a whole training.train run (with its evaluation) vs the loop")]
