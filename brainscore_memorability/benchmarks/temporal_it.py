@@ -122,9 +122,9 @@ class TemporalITBenchmark(BenchmarkBase):
         super().__init__(identifier=identifier, ceiling=None, version=version, parent=REGION, bibtex=bibtex)
         self._load_assembly = load_assembly
         self.windows = validate_windows(windows)
-        self._visual_degrees = visual_degrees
-        self._number_of_trials = number_of_trials
-        self._metric_options = dict(metric_options or {})
+        self.visual_degrees = visual_degrees  # of the images as shown to the animals
+        self.number_of_trials = number_of_trials
+        self.metric_options = dict(metric_options or {})  # passed to explained_variance_details
         self.min_reliability = min_reliability
 
     @functools.cached_property
@@ -143,16 +143,21 @@ class TemporalITBenchmark(BenchmarkBase):
         model-free part of the ceiling (each Score's ``attrs['ceiling']`` also has the model's)."""
         from brainscore_memorability.metrics.reliability import split_half_reliability
         rates, _ = self.rates
-        options = {k: v for k, v in self._metric_options.items() if k in ("n_splits", "seed")}
+        options = {k: v for k, v in self.metric_options.items() if k in ("n_splits", "seed")}
         medians = [np.nanmedian(split_half_reliability(rates[..., w], **options)) for w in range(len(self.windows))]
         return Score(float(np.mean(medians)))
 
-    def __call__(self, candidate) -> Score:
+    def record(self, candidate):
+        """The candidate's IT answer to the dataset's images in this benchmark's windows:
+        presentation x neuroid [x time_bin] (images placed on screen at the candidate's visual degrees)."""
         from brainscore_vision.benchmark_helpers.screen import place_on_screen
         candidate.start_recording(REGION, time_bins=self.windows)
         stimulus_set = place_on_screen(self.assembly.stimulus_set, target_visual_degrees=candidate.visual_degrees(),
-                                       source_visual_degrees=self._visual_degrees)
-        activations = candidate.look_at(stimulus_set, number_of_trials=self._number_of_trials)
+                                       source_visual_degrees=self.visual_degrees)
+        return candidate.look_at(stimulus_set, number_of_trials=self.number_of_trials)
+
+    def __call__(self, candidate) -> Score:
+        activations = self.record(candidate)
         rates, stimulus_ids = self.rates
         scores = [self.score_window(model_features(activations, stimulus_ids, self.windows, w), rates[..., w], w)
                   for w in range(len(self.windows))]
@@ -161,7 +166,7 @@ class TemporalITBenchmark(BenchmarkBase):
     def score_window(self, features: np.ndarray, rates: np.ndarray, window_index: int) -> Score:
         """The Score of one window from features (images x features) and rates (images x neurons x repetitions)."""
         from brainscore_memorability.metrics.explained_variance import explained_variance_details
-        details = explained_variance_details(features, rates, **self._metric_options)
+        details = explained_variance_details(features, rates, **self.metric_options)
         return window_score(details, self.assembly["neuroid"], self.windows[window_index], self.min_reliability)
 
 

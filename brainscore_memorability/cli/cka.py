@@ -84,7 +84,7 @@ def _check_arguments(args):
 def _stimuli(spec, benchmark):
     """(StimulusSet, the images' visual degrees or None) from --stimuli or the benchmark."""
     if spec is None:
-        return benchmark.assembly.stimulus_set, benchmark._visual_degrees
+        return benchmark.assembly.stimulus_set, benchmark.visual_degrees
     from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 
     from brainscore_memorability.data.packaging import read_stimuli

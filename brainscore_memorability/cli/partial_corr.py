@@ -47,15 +47,10 @@ def load_temporal_benchmark(identifier: str, data=None):
 def record(model_identifier: str, benchmark):
     """The model's IT features in the benchmark's window: images (benchmark order) x features."""
     import brainscore_vision
-    from brainscore_vision.benchmark_helpers.screen import place_on_screen
 
-    from brainscore_memorability.benchmarks.temporal_it import REGION, model_features
+    from brainscore_memorability.benchmarks.temporal_it import model_features
     registry.resolve("model", model_identifier)
-    model = brainscore_vision.load_model(model_identifier)
-    model.start_recording(REGION, time_bins=benchmark.windows)
-    stimuli = place_on_screen(benchmark.assembly.stimulus_set, target_visual_degrees=model.visual_degrees(),
-                              source_visual_degrees=benchmark._visual_degrees)
-    activations = model.look_at(stimuli, number_of_trials=benchmark._number_of_trials)
+    activations = benchmark.record(brainscore_vision.load_model(model_identifier))
     return model_features(activations, benchmark.rates[1], benchmark.windows, 0)
 
 
@@ -78,7 +73,7 @@ def compare_controls(model: str, controls: list[str], benchmark_identifier: str,
     rates = benchmark.rates[0][..., 0]
     features = {name: record(name, benchmark) for name in dict.fromkeys([model, *controls])}
     found = unique_variance_against(features[model], {c: features[c] for c in controls}, rates,
-                                    partition=partition, **benchmark._metric_options)
+                                    partition=partition, **benchmark.metric_options)
     neuroid_ids = benchmark.assembly["neuroid_id"].values
     summary, sites = [], []
     for control, result in found.items():

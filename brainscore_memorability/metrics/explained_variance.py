@@ -36,7 +36,7 @@ import numpy as np
 from brainscore_memorability.errors import DataError
 from brainscore_memorability.metrics import regression as _regression
 from brainscore_memorability.metrics.reliability import (
-    _check_rates, correlate, nanmean_quiet, spearman_brown, split_half_means)
+    check_rates, correlate, nanmean_quiet, spearman_brown, split_half_means)
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def explained_variance_details(features: np.ndarray, rates: np.ndarray, regressi
     ``n_splits`` drawn with ``seed``. ``reliability_correlation`` ('pearson' or 'spearman', the
     Kar lab's choice) applies to the neural reliability; the model reliability is always Pearson.
     """
-    rates = _check_rates(rates)
+    rates = check_rates(rates)
     features = np.asarray(features, dtype=float)
     if features.ndim != 2 or len(features) != len(rates):
         raise DataError(f"features must be images x features with {len(rates)} images (as rates), "

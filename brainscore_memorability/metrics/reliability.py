@@ -101,7 +101,7 @@ def split_half_means(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
     Returns (half1, half2), each images x neurons x n_splits; NaN where a half has no valid trial.
     These same halves serve the neural reliability and the model reliability.
     """
-    rates = _check_rates(rates)
+    rates = check_rates(rates)
     n_repetitions = rates.shape[2]
     if permutations is None:
         permutations = halving_permutations(n_repetitions, n_splits, seed)
@@ -141,7 +141,8 @@ def nanmean_quiet(values: np.ndarray, axis: int) -> np.ndarray:
         return np.nanmean(values, axis=axis)
 
 
-def _check_rates(rates) -> np.ndarray:
+def check_rates(rates) -> np.ndarray:
+    """``rates`` as a float array, images x neurons x repetitions (>= 2, NaN = missing), or a DataError."""
     rates = np.asarray(rates, dtype=float)
     if rates.ndim != 3:
         raise DataError(f"rates must be images x neurons x repetitions, got shape {rates.shape}")

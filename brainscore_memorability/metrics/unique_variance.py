@@ -32,7 +32,7 @@ from brainscore_memorability.errors import DataError
 from brainscore_memorability.metrics.explained_variance import (
     ExplainedVariance, ceiling_valid, explained_variance_details)
 from brainscore_memorability.metrics.partial_correlation import partial_correlation
-from brainscore_memorability.metrics.reliability import _check_rates, nanmean_quiet
+from brainscore_memorability.metrics.reliability import check_rates, nanmean_quiet
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def unique_variance_against(features_b, controls: Mapping, rates, partition: boo
     """
     if not controls:
         raise DataError("unique_variance_against needs at least one control model")
-    rates = _check_rates(rates)
+    rates = check_rates(rates)
     response = nanmean_quiet(rates, axis=2)  # images x neurons
     if not np.isfinite(response).all():
         missing = int((~np.isfinite(response)).sum())
