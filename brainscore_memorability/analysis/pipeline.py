@@ -47,7 +47,6 @@ class StudyConfig:
     simulated: bool = False
     metric_options: dict = field(default_factory=dict)  # passed to the EV / unique-variance metrics
     training: dict = field(default_factory=dict)  # sample: TrainConfig overrides for every network
-    training_by_arch: dict = field(default_factory=dict)  # sample: arch -> further overrides
     world: dict = field(default_factory=dict)  # sample: WorldConfig fields
 
     @property
@@ -301,7 +300,7 @@ def prepare_sample(config: StudyConfig, out: Path, jobs: int, slurm: bool) -> tu
         pieces.append(Piece("train", f"train__{model}", {
             "identifier": model, "arch": arch, "objective": objective, "lamem_root": str(world.lamem_root),
             "imagenet_root": str(world.imagefolder_root),
-            "overrides": {**config.training, **config.training_by_arch.get(arch, {})}},
+            "overrides": config.training},
             inputs={"world": world.config.digest()}))
     run_pieces(out, pieces, jobs, slurm, stage="train")
     weights = {p.arguments["identifier"]: str(piece_folder(out, p) / f"{p.arguments['identifier']}.safetensors")
