@@ -26,8 +26,10 @@ setup(
         "tensorboard",
     ],
     extras_require={
-        "test": ["pytest", "pingouin>=0.5,<0.6", "reverse-pred==0.1.8",
-                 "pytest-check"],  # brainscore_core's plugin-CI parser (tests/submission) imports it
+        # pytest-check: brainscore_core's plugin-CI parser (tests/submission) imports it;
+        # ckatorch: the CKA peer tests/test_perf.py checks the performance script's agreement with
+        "test": ["pytest", "pingouin>=0.5,<0.6", "reverse-pred==0.1.8", "pytest-check",
+                 "ckatorch>=1.0.3,<2"],
         "resmem": ["resmem"],
         # python -m brainscore_memorability.perf: the peers it times this package against
         "perf": ["reverse-pred==0.1.8", "ckatorch>=1.0.3,<2"],

@@ -124,8 +124,8 @@ def cka_matrix(layers_a: Mapping, layers_b: Mapping | None = None, kernel: str =
     named_a, named_b = dict(layers_a), dict(layers_a if same else layers_b)
     if not named_a or not named_b:
         raise DataError("cka_matrix needs at least one representation on each side")
-    arrays = _aligned({**{("a", k): v for k, v in named_a.items()},
-                       **{("b", k): v for k, v in named_b.items()}})
+    arrays = _aligned({**{("a", k): v for k, v in named_a.items()},  # each layer once, also when same
+                       **({} if same else {("b", k): v for k, v in named_b.items()})})
     features_a = [arrays[("a", k)] for k in named_a]
     features_b = features_a if same else [arrays[("b", k)] for k in named_b]
     n = features_a[0].shape[0]
@@ -155,7 +155,9 @@ def cka_matrix(layers_a: Mapping, layers_b: Mapping | None = None, kernel: str =
 def _centered_grams(features: list[np.ndarray], index: np.ndarray, kernel: str, debiased: bool,
                     rbf_threshold: float) -> np.ndarray:
     """Centred Gram matrices of the images ``index``, one flattened row per representation."""
-    return np.stack([center_gram(gram(f[index], kernel, rbf_threshold), debiased).ravel() for f in features])
+    every_image = len(index) == len(features[0]) and (index == np.arange(len(index))).all()
+    return np.stack([center_gram(gram(f if every_image else f[index], kernel, rbf_threshold), debiased).ravel()
+                     for f in features])
 
 
 def _batches(n: int, batch_size: int, seed: int) -> list[np.ndarray]:
