@@ -66,9 +66,3 @@ def lamem_dataset(root: str | Path, part: str, split: int, transform, skip_bad: 
     rows = read_split(split_file(root, part, split))
     images = Path(root) / "images"
     return ImageList([images / name for name, _ in rows], [score for _, score in rows], transform, skip_bad)
-
-
-def train_mean(root: str | Path, split: int) -> float:
-    """Mean score of the training part of ``split``: the centre the regression head learns around."""
-    scores = [score for _, score in read_split(split_file(root, "train", split))]
-    return sum(scores) / len(scores)

@@ -279,6 +279,9 @@ def _train(config: TrainConfig, context, resume: bool) -> TrainResult:
         rng = state["rng"]
         if len(rng) == context.world:
             checkpoint.set_rng_state(rng[context.rank])
+        elif context.main:  # the data order is still exact (it depends on seed and step alone)
+            print(f"warning: {saved_path} was written by {len(rng)} process(es), this run has {context.world}: "
+                  f"random augmentation/dropout state is not restored, so the resumed run is not bit-identical")
         step = state["step"]
         running = state["running"]
 

@@ -3,7 +3,7 @@ scores belong to (split, image); the real split files have 45,000 / 3,741 / 10,0
 import pytest
 
 from brainscore_memorability.errors import DataError
-from training.lamem import lamem_dataset, read_split, split_file, train_mean
+from training.lamem import lamem_dataset, read_split, split_file
 
 
 def test_read_split_returns_rows_in_file_order(tmp_path):
@@ -46,7 +46,6 @@ def test_dataset_uses_the_scores_of_its_own_split(tmp_path):
     two = lamem_dataset(tmp_path, "train", 2, transform=None)
     assert one.targets == [0.9, 0.5] and two.targets == [0.6]
     assert one.paths[0] == tmp_path / "images" / "x.jpg"
-    assert train_mean(tmp_path, 1) == pytest.approx(0.7)
 
 
 def test_real_split_files_parse(shared_data):
