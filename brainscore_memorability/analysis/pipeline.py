@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from brainscore_memorability.errors import DataError, MemorabilityError
+from brainscore_memorability.hashing import file_digest
 
 PHASES = ("early", "late")
 
@@ -270,20 +271,12 @@ COMPUTE = {"train": _train, "score": _score, "cka": _cka, "unique": _unique}
 
 
 # ---------------------------------------------------------------- the run
-def _file_sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _weights_tag(model: str) -> str:
     """The tag of the weights the zoo resolves for ``model`` (sha256 prefix or built-in name), so a
     piece is recomputed when the user's configured weights change; fails early, with the zoo's
     instructions, when a model has no weights."""
     from brainscore_memorability.models import identifiers, weights
-    from brainscore_memorability.models.architectures import get_architecture
+    from brainscore_memorability.models.catalogue import get_architecture
     objective, arch = identifiers.parse(model)
     builtin = get_architecture(arch).imagenet_weights_tag() if objective == "imagenet" else None
     return weights.resolve(model, None, builtin=builtin).tag
@@ -319,8 +312,8 @@ def run(config: StudyConfig, out, data: str | None = None, jobs: int = 1, slurm:
         data, weights = prepare_sample(config, out, jobs, slurm)
     else:
         weights = {model: None for model in config.models()}
-    data_inputs = {"data": _file_sha256(data) if data else "configured location"}
-    fingerprints = {model: _file_sha256(path) if path else _weights_tag(model) for model, path in weights.items()}
+    data_inputs = {"data": file_digest(data) if data else "configured location"}
+    fingerprints = {model: file_digest(path) if path else _weights_tag(model) for model, path in weights.items()}
 
     score_pieces = {(model, phase): Piece(
         "score", f"score__{model}__{phase}",

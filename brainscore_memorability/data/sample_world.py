@@ -66,6 +66,7 @@ from pathlib import Path
 import numpy as np
 
 from brainscore_memorability.errors import DataError
+from brainscore_memorability.hashing import file_digest
 
 NOTICE = ("SIMULATED SAMPLE: every image, memorability score and neural response here was generated "
           "by brainscore_memorability.data.sample_world from a random seed. It is not LaMem, not "
@@ -341,10 +342,6 @@ def load_truth(root) -> dict[str, np.ndarray]:
         return {key: arrays[key] for key in arrays.files}
 
 
-def _sha1(path: Path) -> str:
-    return hashlib.sha1(path.read_bytes()).hexdigest()
-
-
 def _check_existing(root: Path, config: WorldConfig) -> None:
     description = root / "world.json"
     if not description.is_file():
@@ -410,7 +407,7 @@ def _write_world(root: Path, config: WorldConfig) -> None:
         for name in table["filename"]:
             archive.write(world.it_images / name, arcname=name)
     assembly.attrs.update(identifier=IT_IDENTIFIER, stimulus_set_identifier=IT_IDENTIFIER, units="spikes/s",
-                          stimuli_csv_sha1=_sha1(world.stimuli_csv), stimuli_zip_sha1=_sha1(world.stimuli_zip),
+                          stimuli_csv_sha1=file_digest(world.stimuli_csv, "sha1"), stimuli_zip_sha1=file_digest(world.stimuli_zip, "sha1"),
                           simulated="yes", notice=NOTICE)
     packaging.write_assembly(assembly, world.assembly)
     np.savez_compressed(root / "truth.npz", stimulus_id=np.array(stimulus_ids), category=labels,

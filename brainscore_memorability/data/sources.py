@@ -20,7 +20,6 @@ A local NetCDF finds its stimulus set beside it (``stimulus_<id>.csv`` and ``.zi
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import urllib.parse
@@ -31,6 +30,7 @@ from pathlib import Path
 from brainscore_memorability import atomic
 from brainscore_memorability.data import packaging
 from brainscore_memorability.errors import DataError
+from brainscore_memorability.hashing import file_digest
 
 CONFIG_VARIABLE = "BRAINSCORE_MEMORABILITY_CONFIG"
 DEFAULT_CONFIG = Path("~/.config/brainscore-memorability/config.yaml")
@@ -104,10 +104,11 @@ def load_packaged(assembly_path, stimuli_csv=None, stimuli_zip=None):
         if not path.is_file():
             raise DataError(f"{assembly_path}: its stimulus file '{path}' does not exist "
                             f"(package-data writes it beside the NetCDF)")
-        if attrs.get(key) and _digest(path, "sha1") != attrs[key]:
-            raise DataError(f"{path}: sha1 {_digest(path, 'sha1')} differs from {attrs[key]} recorded in "
+        found = file_digest(path, "sha1") if attrs.get(key) else None
+        if found is not None and found != attrs[key]:
+            raise DataError(f"{path}: sha1 {found} differs from {attrs[key]} recorded in "
                             f"{assembly_path}; the stimulus files do not belong to this NetCDF")
-    zip_sha1 = attrs.get("stimuli_zip_sha1") or _digest(stimuli_zip, "sha1")
+    zip_sha1 = attrs.get("stimuli_zip_sha1") or file_digest(stimuli_zip, "sha1")
     stimulus_set = StimulusSet.from_files(stimuli_csv, _unzip(stimuli_zip, brainio_home() / zip_sha1))
     # content-derived identifier: activations are cached by stimulus-set identifier
     stimulus_set.identifier = f"{identifier}.{zip_sha1[:8]}"
@@ -163,19 +164,11 @@ def _download(url: str, parsed, destination: Path) -> None:
 
 
 def _check(path: Path, algorithm: str, expected: str, url: str) -> None:
-    actual = _digest(path, algorithm)
+    actual = file_digest(path, algorithm)
     if actual != expected:
         path.unlink(missing_ok=True)
         raise DataError(f"'{url}': {algorithm} is {actual}, expected {expected}; the file was deleted. "
                         f"Check the URL and the hash in your configuration.")
-
-
-def _digest(path: Path, algorithm: str) -> str:
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _unzip(zip_path: Path, cache: Path) -> Path:

@@ -22,7 +22,6 @@ part of the Brain-Score model identifier, so activation caches never mix two set
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from brainscore_memorability.atomic import write_text
 from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierError
+from brainscore_memorability.hashing import file_digest
 from brainscore_memorability.models import identifiers
 
 HOME_ENV = "BRAINSCORE_MEMORABILITY_HOME"
@@ -98,12 +98,8 @@ def env_variable(identifier: str) -> str:
 
 
 def sha256_of(path: str | Path) -> str:
-    """Hex sha256 of the file at ``path`` (read in 1 MiB blocks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex sha256 of the file at ``path``."""
+    return file_digest(path, "sha256")
 
 
 def read_manifest(path: str | Path) -> dict[str, dict]:
