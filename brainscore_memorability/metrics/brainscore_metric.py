@@ -92,16 +92,24 @@ class ExplainedVarianceMetric(Metric):
         rates, stimulus_ids = rates_from_assembly(target)
         features = features_for(source, stimulus_ids)
         details = explained_variance_details(features, rates, regression=self.regression, **self.options)
+        score = median_percent_score(details.explained_variance, details.explained_variance_per_split,
+                                     "median_explained_variance")
         target = _presentation_by_neuroid(target, "neural assembly")
-        median = float(_nanmedian_quiet(details.explained_variance, axis=0))
-        per_split_median = _nanmedian_quiet(details.explained_variance_per_split, axis=0)
-        score = Score(median / 100)
-        score.attrs["median_explained_variance"] = median
-        score.attrs["error"] = float(np.nanstd(per_split_median) / 100) if np.isfinite(
-            per_split_median).any() else np.nan
         for name in ("explained_variance", "r", "neural_reliability", "model_reliability"):
             score.attrs[name] = _per_neuroid(getattr(details, name), target)
         return score
+
+
+def median_percent_score(values: np.ndarray, per_split: np.ndarray, median_name: str) -> Score:
+    """Score(median over neurons of ``values`` (%, neurons) / 100), attrs ``median_name`` (that median, %) and
+    ``error``: the standard deviation over split halvings of the per-split median (``per_split``:
+    neurons x splits), as a fraction; NaN neurons are skipped, NaN where none is finite."""
+    median = float(_nanmedian_quiet(values, axis=0))
+    per_split_median = _nanmedian_quiet(per_split, axis=0)
+    score = Score(median / 100)
+    score.attrs[median_name] = median
+    score.attrs["error"] = float(np.nanstd(per_split_median) / 100) if np.isfinite(per_split_median).any() else np.nan
+    return score
 
 
 def brainscore_standard_score(features: np.ndarray, rates: np.ndarray) -> dict:

@@ -159,22 +159,17 @@ class UniqueVarianceMetric:
         self.control, self.view, self.options = control, view, options
 
     def __call__(self, source, target):
-        from brainscore_core.metrics import Score
-
         from brainscore_memorability.metrics.brainscore_metric import (
-            _nanmedian_quiet, _per_neuroid, _presentation_by_neuroid, features_for, rates_from_assembly)
+            _per_neuroid, _presentation_by_neuroid, features_for, median_percent_score, rates_from_assembly)
         rates, stimulus_ids = rates_from_assembly(target)
         result = unique_variance(features_for(self.control, stimulus_ids), features_for(source, stimulus_ids),
                                  rates, partition=self.view == "partition", **self.options)
         values, per_split = ((result.unique_b, result.unique_b_per_split) if self.view == "partial"
                              else (result.partition_unique_b, result.partition_unique_b_per_split))
-        median = float(_nanmedian_quiet(values, axis=0))
-        per_split_median = _nanmedian_quiet(per_split, axis=0)
-        score = Score(median / 100)
+        score = median_percent_score(values, per_split, "median_unique_variance")
         target = _presentation_by_neuroid(target, "neural assembly")
         score.attrs.update(
-            median_unique_variance=median, view=self.view,
-            error=float(np.nanstd(per_split_median) / 100) if np.isfinite(per_split_median).any() else np.nan,
+            view=self.view,
             unique_variance=_per_neuroid(values, target), partial_r=_per_neuroid(result.partial_r_b, target),
             explained_variance=_per_neuroid(result.b.explained_variance, target),
             control_explained_variance=_per_neuroid(result.a.explained_variance, target))
