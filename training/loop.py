@@ -324,7 +324,7 @@ def _train(config: TrainConfig, context, resume: bool) -> TrainResult:
             sums, counts = running["sums"], running["counts"]
             started = time.perf_counter()
             set_train_mode(network, config)
-            micro = 0
+            micro, step_loss = 0, 0.0  # step_loss: mean loss over the step's micro-batches
             for images, task, target in loader:
                 images = images.to(context.device, non_blocking=True, memory_format=_memory_format(config))
                 task, target = task.to(context.device), target.to(context.device)
@@ -334,6 +334,7 @@ def _train(config: TrainConfig, context, resume: bool) -> TrainResult:
                     with autocast():
                         loss, parts = trainee(images, task, target)
                     scaler.scale(loss / config.accumulation).backward()
+                step_loss = step_loss + loss.detach() / config.accumulation
                 for name, value in (("total", loss.detach()), *parts.items()):
                     sums[name] += value.item()
                     counts[name] += 1
@@ -347,11 +348,12 @@ def _train(config: TrainConfig, context, resume: bool) -> TrainResult:
                 scheduler.step()
                 step += 1
                 if step % config.log_every == 0:
-                    log.scalar("train/loss", loss.item(), step)
+                    log.scalar("train/loss", float(step_loss), step)
                     log.scalar("train/lr", scheduler.get_last_lr()[0], step)
                 if progress:
                     progress.update(1)
-                    progress.set_postfix(epoch=epoch, loss=f"{loss.item():.4f}")
+                    progress.set_postfix(epoch=epoch, loss=f"{float(step_loss):.4f}")
+                step_loss = 0.0
                 if step % config.checkpoint_every == 0 and step != stop:
                     save_checkpoint()
             row = {"epoch": epoch, "step": step, "lr": scheduler.get_last_lr()[0],
