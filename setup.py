@@ -9,9 +9,13 @@ setup(
     long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=find_packages(include=["brainscore_memorability", "brainscore_memorability.*",
-                                    "training", "training.*"]),
-    package_data={"brainscore_memorability": ["**/*.json"], "training": ["configs/*.yaml"]},
+    # the training code lives in the training/ folder; its import name is namespaced so that it
+    # cannot clash with another distribution's top-level `training` package
+    packages=find_packages(include=["brainscore_memorability", "brainscore_memorability.*"])
+    + ["brainscore_memorability_training"],
+    package_dir={"brainscore_memorability_training": "training"},
+    package_data={"brainscore_memorability": ["**/*.json"],
+                  "brainscore_memorability_training": ["configs/*.yaml"]},
     install_requires=[
         "brainscore-vision>=2.4.2,<2.5",
         "torch",

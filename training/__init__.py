@@ -1,14 +1,14 @@
 """Training of the memorability (LaMem), categorization (ImageNet) and joint networks.
 
 From Python: ``train(load_config("joint-resnet50", lamem_root=..., imagenet_root=...))``; from a
-shell: ``python -m training train --config joint-resnet50 ...``. Never imported by the scoring side.
+shell: ``python -m brainscore_memorability_training train --config joint-resnet50 ...``. Never imported by the scoring side.
 """
-from training.config import TrainConfig, load_config
+from brainscore_memorability_training.config import TrainConfig, load_config
 
 
 def train(config: TrainConfig, resume: bool = False):
-    """:func:`training.loop.train` (imported on use: torch loads only when training)."""
-    from training.loop import train as run
+    """:func:`brainscore_memorability_training.loop.train` (imported on use: torch loads only when training)."""
+    from brainscore_memorability_training.loop import train as run
     return run(config, resume)
 
 

@@ -1,4 +1,4 @@
-"""``python -m training train|export|slurm ...`` (also ``torchrun --nproc_per_node=N -m training train``).
+"""``python -m brainscore_memorability_training train|export|slurm ...`` (also ``torchrun --nproc_per_node=N -m brainscore_memorability_training train``).
 
 Exit codes: 0 success, 1 a failure the message explains, 2 bad usage.
 """
@@ -9,11 +9,11 @@ import os
 import sys
 
 from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierError
-from training.config import add_config_arguments, config_from_args
+from brainscore_memorability_training.config import add_config_arguments, config_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training",
+    parser = argparse.ArgumentParser(prog="python -m brainscore_memorability_training",
                                      description="Train memorability (LaMem), categorization (ImageNet) "
                                                  "and joint networks; export their weights for the model zoo.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -42,16 +42,16 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "train":
-            from training.loop import train
+            from brainscore_memorability_training.loop import train
             result = train(config_from_args(args), resume=args.resume)
             if result.history and os.environ.get("RANK", "0") == "0":
                 print(result.history[-1])
         elif args.command == "export":
-            from training.export import export
+            from brainscore_memorability_training.export import export
             path, digest = export(args.checkpoint, args.identifier, args.out, args.register)
             print(f"{path}\nsha256 {digest}")
         else:
-            from training.slurm import submit
+            from brainscore_memorability_training.slurm import submit
             job = submit(config_from_args(args), args.nodes, args.gpus_per_node, args.partition,
                          args.timeout_min, account=args.account)
             print(f"submitted job {job.job_id}")

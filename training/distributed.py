@@ -1,6 +1,6 @@
 """Multi-process training with ``torchrun``: process group, device, and gathering results.
 
-``torchrun --nproc_per_node=N -m training train ...`` sets ``RANK``, ``WORLD_SIZE`` and
+``torchrun --nproc_per_node=N -m brainscore_memorability_training train ...`` sets ``RANK``, ``WORLD_SIZE`` and
 ``LOCAL_RANK``; :func:`setup` then joins the process group (NCCL on CUDA, gloo on CPU) and each
 process uses GPU ``LOCAL_RANK``. Without those variables the run is one process.
 Only rank 0 writes logs and checkpoints.

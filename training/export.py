@@ -11,7 +11,7 @@ from pathlib import Path
 
 from brainscore_memorability.atomic import atomic_path, write_text
 from brainscore_memorability.errors import MemorabilityError
-from training import checkpoint
+from brainscore_memorability_training import checkpoint
 
 
 def export(checkpoint_path: str | Path, identifier: str, out: str | Path | None = None,

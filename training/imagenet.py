@@ -15,7 +15,7 @@ def imagenet_dataset(root: str | Path, part: str, transform, skip_bad: bool = Fa
     """The images of ``root/<part>`` (train or val); item -> (3 x size x size image, class index)."""
     from torchvision.datasets import ImageFolder
 
-    from training.images import ImageList
+    from brainscore_memorability_training.images import ImageList
     folder = Path(root) / part
     if not folder.is_dir():
         raise DataError(f"ImageNet folder {folder} not found: expected {root}/train and {root}/val "

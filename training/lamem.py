@@ -62,7 +62,7 @@ def lamem_dataset(root: str | Path, part: str, split: int, transform, skip_bad: 
 
     Item -> (3 x size x size image, score). Images are read from ``root/images``.
     """
-    from training.images import ImageList
+    from brainscore_memorability_training.images import ImageList
     rows = read_split(split_file(root, part, split))
     images = Path(root) / "images"
     return ImageList([images / name for name, _ in rows], [score for _, score in rows], transform, skip_bad)

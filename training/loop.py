@@ -1,7 +1,7 @@
-"""The training loop: ``train(config)`` from Python, ``python -m training train`` from a shell.
+"""The training loop: ``train(config)`` from Python, ``python -m brainscore_memorability_training train`` from a shell.
 
 One optimizer step = ``accumulation`` micro-batches on each of ``world`` processes, together
-``batch_size`` images drawn by :class:`training.sampling.JointSampler`. After every epoch (and at
+``batch_size`` images drawn by :class:`brainscore_memorability_training.sampling.JointSampler`. After every epoch (and at
 the last step) the network is evaluated: Spearman rho between predicted and true scores on the
 LaMem val and test parts of the chosen split, top-1 and top-5 accuracy (%) on ImageNet val.
 Rank 0 writes ``metrics.csv`` (one row per evaluation), TensorBoard events under ``tensorboard/``
@@ -28,10 +28,10 @@ from torch import nn
 from brainscore_memorability.atomic import write_text
 from brainscore_memorability.errors import MemorabilityError
 from brainscore_memorability.models.architectures import build_network, get_architecture
-from training import checkpoint, distributed
-from training.config import TrainConfig
-from training.objectives import Objective
-from training.sampling import JointSampler
+from brainscore_memorability_training import checkpoint, distributed
+from brainscore_memorability_training.config import TrainConfig
+from brainscore_memorability_training.objectives import Objective
+from brainscore_memorability_training.sampling import JointSampler
 
 # config keys that change which images a step sees or what it computes: a resumed run must match
 TRAJECTORY_KEYS = ("arch", "objective", "pretrained_imagenet", "lamem_split", "image_size", "mixing",
@@ -75,9 +75,9 @@ class Trainee(nn.Module):
 
 def load_data(config: TrainConfig, mean, std) -> tuple[dict, dict]:
     """(train datasets by task, evaluation datasets by name) for the config's objective."""
-    from training.images import build_transform
-    from training.imagenet import imagenet_dataset
-    from training.lamem import lamem_dataset
+    from brainscore_memorability_training.images import build_transform
+    from brainscore_memorability_training.imagenet import imagenet_dataset
+    from brainscore_memorability_training.lamem import lamem_dataset
     train_tf = build_transform(config.image_size, mean, std, train=True)
     eval_tf = build_transform(config.image_size, mean, std, train=False)
     skip = config.skip_bad_images

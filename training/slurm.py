@@ -1,12 +1,12 @@
 """Submit a training run to a SLURM cluster with submitit: one task per GPU, torchrun's variables
-set from SLURM's, so :func:`training.loop.train` runs unchanged. Requeued (preempted or timed-out)
+set from SLURM's, so :func:`brainscore_memorability_training.loop.train` runs unchanged. Requeued (preempted or timed-out)
 jobs resume from the run's last checkpoint."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from training.config import TrainConfig
+from brainscore_memorability_training.config import TrainConfig
 
 
 class TrainJob:
@@ -18,7 +18,7 @@ class TrainJob:
     def __call__(self):
         import submitit
 
-        from training.loop import train
+        from brainscore_memorability_training.loop import train
         env = submitit.JobEnvironment()
         os.environ.update(RANK=str(env.global_rank), WORLD_SIZE=str(env.num_tasks),
                           LOCAL_RANK=str(env.local_rank), MASTER_ADDR=env.hostnames[0],

@@ -164,8 +164,8 @@ def _train(scratch: Path, identifier: str, arch: str, objective: str, lamem_root
            overrides: dict) -> None:
     """Train one sample network with ``training`` and export ``<identifier>.safetensors`` (not
     registered in the user's manifest: simulated weights must never shadow real ones)."""
-    from training import load_config, train
-    from training.export import export
+    from brainscore_memorability_training import load_config, train
+    from brainscore_memorability_training.export import export
     config = load_config(None, arch=arch, objective=objective, lamem_root=lamem_root, imagenet_root=imagenet_root,
                          out_dir=str(scratch / "run"), source="brainscore reproduce --config sample (simulated data)",
                          **overrides)

@@ -7,7 +7,7 @@ For a model identifier the weights are, first match wins:
 2. the environment variable :func:`env_variable` (``BRAINSCORE_MEMORABILITY_WEIGHTS_<ID>``, e.g.
    ``BRAINSCORE_MEMORABILITY_WEIGHTS_MEMNET_JOINT_RESNET50=/data/joint.safetensors``);
 3. the user manifest ``<home>/weights_manifest.json``, written by :func:`add_local_weights`
-   (which ``python -m training export`` calls);
+   (which ``python -m brainscore_memorability_training export`` calls);
 4. the manifest shipped in the package (``weights_manifest.json`` beside this file): published
    files by URL and sha256, downloaded on first use into ``<home>/weights/``;
 5. the model's built-in weights, where it has any (torchvision's ImageNet weights; ResMem's wheel).
@@ -134,7 +134,7 @@ def add_local_weights(identifier: str, path: str | Path, manifest: str | Path | 
     atomically under a lock, and other entries are kept. Returns the new entry
     ``{"path": absolute path, "sha256": hex, "arch": ..., "objective": ...}``.
 
-    This is what ``python -m training export CHECKPOINT --id memnet-joint-resnet50`` calls.
+    This is what ``python -m brainscore_memorability_training export CHECKPOINT --id memnet-joint-resnet50`` calls.
     """
     name = identifiers.canonical(identifier)
     objective, arch = identifiers.parse(name)
@@ -217,7 +217,7 @@ def load_state_dict(weights: Weights) -> tuple[dict, dict[str, str]]:
     except Exception as error:  # noqa: BLE001 (any reader failure means the same to the user)
         raise WeightsError(f"weights file {path} for '{weights.identifier}' cannot be read safely "
                            f"({type(error).__name__}: {error}); export it with "
-                           f"`python -m training export CHECKPOINT --id {weights.identifier}`") from None
+                           f"`python -m brainscore_memorability_training export CHECKPOINT --id {weights.identifier}`") from None
     for key in ("network", "state_dict", "model"):
         if isinstance(content, dict) and isinstance(content.get(key), dict):
             content = content[key]
@@ -276,15 +276,15 @@ def _verified_sha256(path: Path, expected: str | None) -> str:
         if value is not None and value.lower() != digest:
             raise ChecksumError(
                 f"weights file {path} has sha256 {digest}, but its {where} records {value}: the file "
-                f"was changed or truncated and is refused. Re-export it (`python -m training export`), "
+                f"was changed or truncated and is refused. Re-export it (`python -m brainscore_memorability_training export`), "
                 f"re-download it (delete the file), or register the new file with add_local_weights.")
     return digest
 
 
 def _how_to_get(name: str) -> str:
     config = name.removeprefix("memnet-")
-    return (f"Train and export them (`python -m training train --config {config} --out-dir RUN_DIR`, "
-            f"then `python -m training export RUN_DIR --id {name}`), point at a file with `--weights PATH`, "
+    return (f"Train and export them (`python -m brainscore_memorability_training train --config {config} --out-dir RUN_DIR`, "
+            f"then `python -m brainscore_memorability_training export RUN_DIR --id {name}`), point at a file with `--weights PATH`, "
             f"${env_variable(name)} or load_model('{name}', weights=PATH), or use `--weights random` "
             f"for the untrained control network.")
 

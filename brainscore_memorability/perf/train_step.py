@@ -60,8 +60,8 @@ def write_data(root: Path, sizes: dict, seed: int = 0) -> tuple[Path, Path]:
 
 def package_run(sizes: dict, lamem: Path, imagenet: Path, out: Path, steps: int) -> None:
     """``training.train`` for ``steps`` optimizer steps of the joint-resnet50 recipe."""
-    from training import train
-    from training.config import load_config
+    from brainscore_memorability_training import train
+    from brainscore_memorability_training.config import load_config
     config = load_config("joint-resnet50", arch=sizes["arch"], pretrained_imagenet=False,
                          lamem_root=str(lamem), imagenet_root=str(imagenet), image_size=sizes["image_size"],
                          batch_size=sizes["batch_size"], lamem_fraction=LAMEM_FRACTION, max_steps=steps,
@@ -97,7 +97,7 @@ def plain_loop(sizes: dict, lamem: Path, imagenet: Path) -> float:
     from torchvision.datasets import ImageFolder
 
     from brainscore_memorability.models.architectures import build_network, get_architecture
-    from training.images import build_transform
+    from brainscore_memorability_training.images import build_transform
     spec = get_architecture(sizes["arch"])
     transform = build_transform(sizes["image_size"], spec.mean, spec.std, train=True)
     n_lamem = round(LAMEM_FRACTION * sizes["batch_size"])

@@ -35,7 +35,7 @@ def test_every_output_says_it_is_simulated(world):
 
 
 def test_lamem_layout_is_what_training_reads(world):
-    from training.lamem import read_split
+    from brainscore_memorability_training.lamem import read_split
     rows = {part: read_split(world.lamem_root / "splits" / f"{part}_1.txt") for part in ("train", "val", "test")}
     assert [len(rows[p]) for p in ("train", "val", "test")] == list(TINY.lamem_images)
     names = [name for part in rows.values() for name, _ in part]
@@ -50,7 +50,7 @@ def test_lamem_scores_are_the_known_function_plus_rater_noise(world):
     n = sum(TINY.lamem_images)
     props = sample_world.draw_properties(rng, rng.integers(0, TINY.n_categories, n))
     expected = sample_world.memorability(props["saturation"], props["clutter"], props["size"])
-    from training.lamem import read_split
+    from brainscore_memorability_training.lamem import read_split
     scores = np.array([s for part in ("train", "val", "test")
                        for _, s in read_split(world.lamem_root / "splits" / f"{part}_1.txt")])
     residual = scores - expected

@@ -92,7 +92,7 @@ def test_missing_weights_say_how_to_train_or_fetch_them():
     with pytest.raises(WeightsError) as error:
         weights.resolve("memnet-joint-resnet50")
     message = str(error.value)
-    for hint in ("python -m training train --config joint-resnet50", "python -m training export RUN_DIR "
+    for hint in ("python -m brainscore_memorability_training train --config joint-resnet50", "python -m brainscore_memorability_training export RUN_DIR "
                  "--id memnet-joint-resnet50", "--weights PATH", "BRAINSCORE_MEMORABILITY_WEIGHTS_MEMNET_JOINT_"
                  "RESNET50", "--weights random"):
         assert hint in message

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from training.config import TrainConfig
+from brainscore_memorability_training.config import TrainConfig
 
 
 def _image(path: Path, brightness: float, rng) -> None:

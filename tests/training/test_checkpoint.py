@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from brainscore_memorability.errors import MemorabilityError
-from training import checkpoint
-from training.loop import train
+from brainscore_memorability_training import checkpoint
+from brainscore_memorability_training.loop import train
 
 
 def weights(network):

@@ -1,4 +1,4 @@
-"""``python -m training``: configs, option overrides, train then export, exit codes; SLURM submission
+"""``python -m brainscore_memorability_training``: configs, option overrides, train then export, exit codes; SLURM submission
 through submitit's in-process debug executor."""
 import subprocess
 import sys
@@ -7,13 +7,13 @@ import pytest
 import yaml
 
 from brainscore_memorability.errors import MemorabilityError
-from training.config import CONFIG_DIR, load_config
+from brainscore_memorability_training.config import CONFIG_DIR, load_config
 
 ARCHS = ("alexnet", "vgg16", "resnet18", "resnet50", "resnet101")
 
 
 def run(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "training", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "brainscore_memorability_training", *args], capture_output=True, text=True,
                           timeout=300, **kwargs)
 
 
@@ -56,7 +56,7 @@ def test_train_then_export_from_the_command_line(tiny_lamem, tmp_path):
 
 
 def test_slurm_submission_runs_the_training(tiny_config, tmp_path):
-    from training.slurm import submit
+    from brainscore_memorability_training.slurm import submit
     config = tiny_config(max_steps=1, out_dir=str(tmp_path / "run"))
     job = submit(config, cluster="debug", folder=tmp_path / "slurm")
     assert job.result() == config.out_dir

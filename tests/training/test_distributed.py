@@ -11,8 +11,8 @@ import sys
 
 import torch
 
-from training import checkpoint
-from training.loop import train
+from brainscore_memorability_training import checkpoint
+from brainscore_memorability_training.loop import train
 
 # measured: max |difference| 6e-7 (parameters of order 0.01-1): float sums in another order
 TOLERANCE = dict(rtol=1e-4, atol=1e-5)
@@ -35,7 +35,7 @@ def test_two_gloo_processes_equal_one_process(tiny_config, tmp_path):
                if v is not None and not isinstance(v, bool) and k != "source"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                           "-m", "training", "train", "--no-progress", *options],
+                           "-m", "brainscore_memorability_training", "train", "--no-progress", *options],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     two = checkpoint.load(config.out_dir)

@@ -8,14 +8,14 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierError
-from training.export import export
-from training.lamem import read_split, split_file
-from training.loop import train
+from brainscore_memorability_training.export import export
+from brainscore_memorability_training.lamem import read_split, split_file
+from brainscore_memorability_training.loop import train
 
 
 @pytest.fixture(scope="module")
 def trained(tiny_lamem, tmp_path_factory):
-    from training.config import TrainConfig
+    from brainscore_memorability_training.config import TrainConfig
     config = TrainConfig(arch="resnet18", objective="lamem", lamem_root=str(tiny_lamem), image_size=16,
                          batch_size=8, max_steps=1, workers=0, device="cpu", progress=False,
                          out_dir=str(tmp_path_factory.mktemp("run")))

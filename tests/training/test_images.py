@@ -5,9 +5,9 @@ import shutil
 import pytest
 
 from brainscore_memorability.errors import DataError
-from training.imagenet import imagenet_dataset
-from training.images import find_bad_images
-from training.loop import train
+from brainscore_memorability_training.imagenet import imagenet_dataset
+from brainscore_memorability_training.images import find_bad_images
+from brainscore_memorability_training.loop import train
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ scores belong to (split, image); the real split files have 45,000 / 3,741 / 10,0
 import pytest
 
 from brainscore_memorability.errors import DataError
-from training.lamem import lamem_dataset, read_split, split_file
+from brainscore_memorability_training.lamem import lamem_dataset, read_split, split_file
 
 
 def test_read_split_returns_rows_in_file_order(tmp_path):

@@ -5,14 +5,14 @@ import csv
 import pytest
 import torch
 
-from training.loop import train
+from brainscore_memorability_training.loop import train
 
 
 def full_set_losses(network, config):
     """Each task's loss over all training images at once (no augmentation, BatchNorm on the batch)."""
-    from training.images import build_transform
-    from training.loop import load_data
-    from training.objectives import Objective
+    from brainscore_memorability_training.images import build_transform
+    from brainscore_memorability_training.loop import load_data
+    from brainscore_memorability_training.objectives import Objective
     datasets, _ = load_data(config, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
     transform = build_transform(config.image_size, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), False)
     images, task, target = [], [], []
@@ -72,7 +72,7 @@ def test_torch_compile_trains_like_eager(tiny_config, tmp_path):
 
 
 def test_learning_rate_schedules(tiny_config):
-    from training.loop import lr_factor
+    from brainscore_memorability_training.loop import lr_factor
     cosine = lr_factor(tiny_config(schedule="cosine", warmup_steps=4), total_steps=104, steps_per_epoch=10)
     assert [cosine(s) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
     assert cosine(4) == 1.0 and cosine(54) == pytest.approx(0.5) and cosine(104) == pytest.approx(0.0)

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from training.objectives import Objective
+from brainscore_memorability_training.objectives import Objective
 
 
 @pytest.fixture

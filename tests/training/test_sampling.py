@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 from brainscore_memorability.errors import MemorabilityError
-from training.sampling import JointSampler, TaskStream
+from brainscore_memorability_training.sampling import JointSampler, TaskStream
 
 
 def flat(micro_batches):
