@@ -5,7 +5,8 @@ reliabilities):
 
 * r: Pearson correlation over images between the cross-validated prediction of the
   repetition-averaged response and that response (one value per neuron, independent of s);
-* neural reliability: Spearman-Brown-corrected correlation of the two halves' means;
+* neural reliability: Spearman-Brown-corrected correlation of the two halves' means, Spearman by
+  default (``reverse_pred``'s ``get_splithalf_corr``; 'pearson' is the option);
 * model reliability: Spearman-Brown-corrected Pearson correlation between the cross-validated
   predictions fitted to half 1 and those fitted to half 2 (same folds, same regression);
 * EV_s = 100 * r * |r| / (neural reliability * model reliability),
@@ -16,8 +17,10 @@ squaring would count it as explained; wherever r > 0 the two agree. Edge cases:
 
 * a constant neuron (or one without valid trials): r and reliabilities are NaN, so EV is NaN;
 * NaN trials are skipped by the half/whole means; an image x neuron (or half) left without a valid
-  trial is left out of that neuron's correlations and enters the regression fit at that
-  column's mean over images, where it adds nothing to the centred cross-covariance;
+  trial is left out of that neuron's correlations and, inside each fold, enters the fit at that
+  column's mean over the fold's training images (never a test image's value);
+* neurons with different repetition counts (animals, NaN-padded) are halved each over their own
+  repetitions (:mod:`.reliability`; ``groups`` labels the animals);
 * zero or negative neural or model reliability in a split: that split's EV is NaN (a ceiling
   <= 0 does not bound anything); EV averages the remaining splits, NaN if none remain;
 * fewer images than folds need: DataError from :func:`.regression.folds` /
@@ -50,6 +53,8 @@ class ExplainedVariance:
     neural_reliability_per_split: np.ndarray
     model_reliability_per_split: np.ndarray
     predictions: np.ndarray  # images x neurons, cross-validated prediction of the mean response
+    halves: np.ndarray | None = None  # images x neurons x splits x 2: the two halves' means
+    half_predictions: np.ndarray | None = None  # ... and their cross-validated predictions
 
 
 def explained_variance(features: np.ndarray, rates: np.ndarray, regression: str = "pls",
@@ -66,17 +71,21 @@ def explained_variance_details(features: np.ndarray, rates: np.ndarray, regressi
                                seed: int = 0, folds: list[np.ndarray] | None = None,
                                alpha: float = 0.1, scale: bool = True,
                                fold_scheme: str = "reverse_pred",
-                               reliability_correlation: str = "pearson",
-                               permutations: np.ndarray | None = None) -> ExplainedVariance:
+                               reliability_correlation: str = "spearman",
+                               permutations: np.ndarray | None = None, fit: str = "per-site",
+                               groups=None, device=None) -> ExplainedVariance:
     """Noise-corrected % EV of each neuron with r and both reliabilities (module docstring).
 
     features: images x features (model activations). rates: images x neurons x repetitions
     (spikes/s or any unit; NaN = missing trial), images in the same order. Regression options as
     :func:`.regression.cross_validated_predictions` (defaults: the Kar lab's PLS, 20 components,
-    scaled; ridge alpha 0.1). Folds: ``folds`` (test-index arrays) or ``n_folds`` folds of
-    ``fold_scheme`` seeded with ``seed``. Halvings: ``permutations`` (n_splits x repetitions) or
-    ``n_splits`` drawn with ``seed``. ``reliability_correlation`` ('pearson' or 'spearman', the
-    Kar lab's choice) applies to the neural reliability; the model reliability is always Pearson.
+    scaled, fitted per site (``fit='per-site'``, the Kar-lab demo's per-neuron fit; 'joint' is
+    reverse_pred's PLS2 over all sites); ridge alpha 0.1; ``device`` for torch). Folds: ``folds``
+    (test-index arrays) or ``n_folds`` folds of ``fold_scheme`` seeded with ``seed``. Halvings:
+    ``permutations`` (n_splits x repetitions) or ``n_splits`` drawn with ``seed``, per neuron's own
+    repetitions (``groups``: a label per neuron, e.g. its animal, to halve a group together).
+    ``reliability_correlation`` ('spearman', reverse_pred's default, or 'pearson') applies to the
+    neural reliability; the model reliability is always Pearson (as reverse_pred's).
     """
     rates = check_rates(rates)
     features = np.asarray(features, dtype=float)
@@ -86,14 +95,15 @@ def explained_variance_details(features: np.ndarray, rates: np.ndarray, regressi
     if folds is None:
         folds = _regression.folds(len(rates), n_folds=n_folds, seed=seed, scheme=fold_scheme)
     response = nanmean_quiet(rates, axis=2)  # images x neurons
-    half1, half2 = split_half_means(rates, n_splits=n_splits, seed=seed, permutations=permutations)
+    half1, half2 = split_half_means(rates, n_splits=n_splits, seed=seed, permutations=permutations,
+                                    groups=groups)
     n_splits = half1.shape[2]
     neural = spearman_brown(correlate(half1, half2, reliability_correlation))  # neurons x splits
 
     targets = np.concatenate([response[:, :, None], half1, half2], axis=2)
     predictions = _regression.cross_validated_predictions(
-        features, _fill_with_column_mean(targets), folds, regression=regression,
-        n_components=n_components, alpha=alpha, scale=scale)
+        features, targets, folds, regression=regression, n_components=n_components, alpha=alpha,
+        scale=scale, fit=fit, device=device)
     # a prediction for an image without data is not compared with anything
     predictions_masked = np.where(np.isfinite(targets), predictions, np.nan)
     r = correlate(predictions_masked[:, :, 0], response)
@@ -106,7 +116,9 @@ def explained_variance_details(features: np.ndarray, rates: np.ndarray, regressi
         explained_variance=nanmean_quiet(per_split, axis=1), r=r,
         neural_reliability=nanmean_quiet(neural, axis=1), model_reliability=nanmean_quiet(model, axis=1),
         explained_variance_per_split=per_split, neural_reliability_per_split=neural,
-        model_reliability_per_split=model, predictions=predictions[:, :, 0])
+        model_reliability_per_split=model, predictions=predictions[:, :, 0],
+        halves=np.stack([half1, half2], axis=3),
+        half_predictions=np.stack([predictions[:, :, 1:1 + n_splits], predictions[:, :, 1 + n_splits:]], axis=3))
 
 
 def ceiling_valid(neural_reliability: np.ndarray, model_reliability: np.ndarray) -> np.ndarray:
@@ -114,9 +126,3 @@ def ceiling_valid(neural_reliability: np.ndarray, model_reliability: np.ndarray)
     with np.errstate(invalid="ignore"):
         return (np.isfinite(neural_reliability) & np.isfinite(model_reliability)
                 & (neural_reliability > 0) & (model_reliability > 0))
-
-
-def _fill_with_column_mean(values: np.ndarray) -> np.ndarray:
-    """NaN entries -> their column's mean over images (0 for an all-NaN column)."""
-    column_mean = np.nan_to_num(nanmean_quiet(values, axis=0))
-    return np.where(np.isfinite(values), values, column_mean)

@@ -1,22 +1,37 @@
 """Cross-validated linear predictions of neural responses from model features (images x targets).
 
-Regressions, both computed in image space from one Gram matrix per fold (features enter only
-through ``Z_train @ Z_train.T`` and ``Z_test @ Z_train.T``), so the cost does not grow with the
-number of features after that product, and every target column is handled in the same BLAS calls:
+Every regression works in image space from Gram matrices (features enter only through
+``Z Z'`` products), so the cost does not grow with the number of features after that product,
+and every target column is handled in the same matrix products:
 
-* ``"pls"``: partial least squares regression exactly as ``sklearn.cross_decomposition.
-  PLSRegression(n_components, scale=True)``, which the Kar lab's ``reverse_pred`` calls (one PLS2
-  fit for all neurons of a target set jointly; features and targets centred and divided by their
-  training standard deviation, ddof=1). Each component's weight vector is the leading singular
-  vector of the deflated cross-covariance X_k' Y_k; sklearn finds it by power iteration (tolerance
-  1e-6, at most 500 iterations), here it is the exact leading eigenvector of Y_k' X_k X_k' Y_k
-  (targets x targets), kept up to date by rank-one deflation updates (kernel PLS, Rosipal & Trejo
-  2001, predictions ``K_test G (T' K G)^-1 T' Y``). The two agree to ~1e-6 relative where sklearn's
-  power iteration converges (see tests/metrics/test_regression.py). Several target sets (e.g. the
-  mean response and each split half) are fitted independently but batched together.
-* ``"ridge"``: ``sklearn.linear_model.Ridge(alpha)`` with intercept (features and targets centred on
-  the training images, not scaled), solved in its dual form: per fold one linear solve gives
-  the test images' hat matrix ``K_test (K + alpha I)^-1``, applied to all target columns at once.
+* ``"pls"``, ``fit="per-site"`` (default): one PLS1 per target column (site), exactly
+  ``sklearn.cross_decomposition.PLSRegression(n_components, scale=True)`` fitted to that column
+  alone, as the Kar lab's prediction demo fits each neuron; a site's prediction therefore does not
+  depend on which other sites are fitted. Features are centred and divided by their training
+  standard deviation (ddof=1; a target's scaling does not change a PLS1 prediction). PLS1 with
+  a components is least squares over the Krylov space span{K y, ..., K^a y} of the training Gram
+  matrix K (Helland 1988), so per fold one eigendecomposition K = Q diag(lam) Q' serves every site:
+  in those coordinates K is diagonal and each site's Krylov space is ``z * p(lam)`` for polynomials
+  p of degree 1..a with p(0) = 0 (z = Q'y). One polynomial basis, orthonormal for the measure
+  ``max over sites of z_i^2 / |z|^2`` (so it is well conditioned for every site), serves all sites;
+  each site's a x a least-squares system then comes from one matrix product over all sites, solved
+  with one refinement step. Agrees with sklearn to ~1e-10 relative (tests/metrics/test_regression.py).
+* ``"pls"``, ``fit="joint"``: one PLS2 fit of all targets of a set jointly, exactly as
+  ``PLSRegression(n_components, scale=True)`` on the whole matrix, which the Kar lab's
+  ``reverse_pred`` calls. A site's prediction then depends on the other sites fitted with it. Each
+  component's weight vector is the exact leading eigenvector of Y_k' X_k X_k' Y_k (kernel PLS,
+  Rosipal & Trejo 2001); sklearn's power iteration (tolerance 1e-6) agrees to ~1e-6 relative.
+  Several target sets (mean response, each split half) are fitted independently, batched.
+* ``"ridge"``: ``sklearn.linear_model.Ridge(alpha)`` with intercept (features not scaled), per
+  column, solved in its dual form from ONE Gram matrix per call: with M = [[K + alpha I, 1], [1', 0]]
+  (the unpenalised intercept as a bordering row) and G = M^-1, a fold's test predictions are
+  ``-G_ss^-1 G_sT y_T`` (block inversion; s the test images, T the training images), so one n x n
+  inverse serves every fold and each fold costs one small solve and one product over all columns.
+
+Missing targets (NaN) are filled inside each fold with that column's mean over the fold's training
+images (never from test images): a test image's own value cannot move its own prediction.
+``device`` (e.g. 'cuda') runs the Gram matrices, eigendecompositions and solves in torch on that
+device (:mod:`.backend`); the joint PLS2's small eigenproblems run in numpy.
 """
 from __future__ import annotations
 
@@ -25,9 +40,14 @@ import functools
 import numpy as np
 
 from brainscore_memorability.errors import DataError
+from brainscore_memorability.metrics import backend
 
 FOLD_SCHEMES = ("reverse_pred", "sklearn")
 REGRESSIONS = ("pls", "ridge")
+FITS = ("per-site", "joint")
+# a Krylov direction (or a site's least-squares direction) smaller than this fraction of the
+# largest one is numerical noise: the space is exhausted (e.g. fewer features than components)
+KRYLOV_TOLERANCE = 1e-10
 
 
 def folds(n_images: int, n_folds: int = 10, seed: int = 0, scheme: str = "reverse_pred") -> list[np.ndarray]:
@@ -57,49 +77,140 @@ def folds(n_images: int, n_folds: int = 10, seed: int = 0, scheme: str = "revers
 
 def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, folds: list[np.ndarray],
                                 regression: str = "pls", n_components: int = 20, alpha: float = 0.1,
-                                scale: bool = True) -> np.ndarray:
+                                scale: bool = True, fit: str = "per-site", device=None) -> np.ndarray:
     """Predict each test fold's targets from a regression fitted on the other images.
 
-    features: images x features. targets: images x neurons, or images x neurons x sets, where each
-    set (e.g. a split half) is fitted independently (PLS fits the neurons of one set jointly).
-    folds: test-index arrays (:func:`folds`) covering each image exactly once. regression: 'pls'
-    (``n_components``; ``scale`` as sklearn's) or 'ridge' (``alpha``). Returns predictions with
-    the shape of ``targets``. Inputs must be finite (fill missing targets before calling).
+    features: images x features (finite). targets: images x neurons, or images x neurons x sets,
+    where each set (e.g. a split half) is fitted independently; NaN marks a missing target, filled
+    inside each fold from the training images (module docstring). folds: test-index arrays
+    (:func:`folds`) covering each image exactly once. regression: 'pls' (``n_components``;
+    ``scale`` as sklearn's; ``fit`` 'per-site' = one PLS1 per column, 'joint' = one PLS2 per set)
+    or 'ridge' (``alpha``; per column by nature). ``device``: None (numpy) or a torch device.
+    Returns numpy predictions with the shape of ``targets``.
     """
-    features, targets, folds = _check_inputs(features, targets, folds, regression, n_components)
-    squeeze = targets.ndim == 2
-    targets3 = targets[:, :, None] if squeeze else targets
-    predictions = np.empty_like(targets3)
-    for test in folds:
-        train = np.setdiff1d(np.arange(len(features)), test, assume_unique=True)
-        if regression == "pls":
-            predictions[test] = _pls_fold(features, targets3, train, test, n_components, scale)
-        else:
-            predictions[test] = _ridge_fold(features, targets3, train, test, alpha)
-    return predictions[:, :, 0] if squeeze else predictions
+    features, targets, folds = _check_inputs(features, targets, folds, regression, n_components, fit)
+    targets3 = targets[:, :, None] if targets.ndim == 2 else targets
+    n_images, n_neurons, n_sets = targets3.shape
+    x = backend.asarray(features, device)
+    y = backend.asarray(targets3.reshape(n_images, n_neurons * n_sets), device)
+    tests = [backend.indices(test, device) for test in folds]
+    trains = [backend.indices(np.setdiff1d(np.arange(n_images), test, assume_unique=True), device)
+              for test in folds]
+    if regression == "ridge":
+        predictions = _ridge(x, y, tests, trains, alpha)
+    else:
+        predictions = backend.zeros(y.shape, like=y)
+        for test, train in zip(tests, trains):
+            k_train, k_test = _gram(x, train, test, scale)
+            y_train = _filled(y, train)
+            if fit == "per-site":
+                predictions[test] = _pls1(k_train, k_test, y_train, n_components)
+            else:
+                joint = _pls2(*(backend.to_numpy(m) for m in (k_train, k_test)),
+                              backend.to_numpy(y_train).reshape(len(train), n_neurons, n_sets),
+                              n_components, scale)
+                predictions[test] = backend.asarray(joint.reshape(len(test), -1), device)
+    predictions = backend.to_numpy(predictions).reshape(targets3.shape)
+    return predictions[:, :, 0] if targets.ndim == 2 else predictions
 
 
-def _centre_scale(values: np.ndarray, train: np.ndarray, scale: bool):
-    """Training mean and standard deviation (ddof=1, 0 -> 1, as sklearn's PLS) of each column."""
-    mean = values[train].mean(axis=0)
-    std = values[train].std(axis=0, ddof=1) if scale else np.ones(values.shape[1:])
-    std = np.where(std == 0, 1.0, std)
-    return mean, std
+def _filled(values, train):
+    """The training rows of ``values`` (images x columns) with each NaN replaced by its column's
+    mean over the valid training rows (0 for a column without any)."""
+    xp = backend.namespace_of(values)
+    rows = values[train]
+    valid = xp.isfinite(rows)
+    mean = xp.where(valid, rows, 0.0).sum(0) / backend.clip_min(valid.sum(0), 1)
+    return xp.where(valid, rows, mean)
 
 
-def _gram(features: np.ndarray, train: np.ndarray, test: np.ndarray, scale: bool):
+def _centre_scale(values, scale: bool):
+    """Mean and standard deviation (ddof=1, 0 -> 1, as sklearn's PLS) of each column over axis 0."""
+    xp = backend.namespace_of(values)
+    mean = values.mean(0)
+    if not scale:
+        return mean, 1.0
+    std = xp.sqrt(((values - mean) ** 2).sum(0) / (len(values) - 1))
+    return mean, xp.where(std == 0, 1.0, std)
+
+
+def _gram(features, train, test, scale: bool):
     """K_train (train x train) and K_test (test x train) of the fold-standardised features."""
-    mean, std = _centre_scale(features, train, scale)
-    standardised = (features - mean) / std
-    z_train = standardised[train]
-    return z_train @ z_train.T, standardised[test] @ z_train.T
+    mean, std = _centre_scale(features[train], scale)
+    z_train, z_test = (features[train] - mean) / std, (features[test] - mean) / std
+    return z_train @ z_train.T, z_test @ z_train.T
 
 
-def _pls_fold(features, targets, train, test, n_components, scale):
-    """PLS2 predictions (test x neurons x sets) for one fold; each set fitted on its own."""
-    k_train, k_test = _gram(features, train, test, scale)
-    mean, std = _centre_scale(targets, train, scale)
-    y = np.ascontiguousarray(np.moveaxis((targets[train] - mean) / std, 2, 0))  # sets x train x neurons
+def _pls1(k_train, k_test, y_train, n_components: int):
+    """Per-column PLS1 predictions (test x columns) from one fold's Gram matrices (module docstring).
+
+    y_train: train x columns (finite). In the eigenbasis of K = Q diag(lam) Q' every column's
+    Krylov basis u_0..u_a (Arnoldi, full reorthogonalisation twice, all columns in the same
+    elementwise operations) gives ``diag(lam) U_a = U_{a+1} H``; the column's coefficients c solve
+    min | |z| e_1 - H c | (batched SVD; directions below KRYLOV_TOLERANCE of the largest dropped, as
+    where K is singular on the Krylov space) and its dual coefficients are ``Q U_a c``.
+    """
+    xp = backend.namespace_of(k_train)
+    mean = y_train.mean(0)
+    eigenvalues, eigenvectors = xp.linalg.eigh(k_train)
+    z = eigenvectors.T @ (y_train - mean)  # train x columns
+    basis, hessenberg, norm = _arnoldi(backend.clip_min(eigenvalues, 0.0), z, n_components)
+    left, singular, right = xp.linalg.svd(hessenberg, full_matrices=False)
+    kept = singular > KRYLOV_TOLERANCE * singular[:, :1]
+    inverse = xp.where(kept, 1.0 / xp.where(kept, singular, 1.0), 0.0)
+    coefficients = xp.einsum("cji,cj->ci", right, inverse * norm[:, None] * left[:, 0, :])
+    dual = eigenvectors @ xp.einsum("knc,ck->nc", basis[:n_components], coefficients)
+    return k_test @ dual + mean
+
+
+def _arnoldi(eigenvalues, z, n_components: int):
+    """Orthonormal Krylov bases of diag(eigenvalues) from each column of z (n x columns).
+
+    Returns the bases ((a+1) x n x columns), the Hessenberg matrices (columns x (a+1) x a) and |z|
+    (columns). A column whose space is exhausted (next direction below KRYLOV_TOLERANCE of its
+    image, e.g. fewer features than components, or z = 0) gets zero basis vectors from there on.
+    """
+    xp = backend.namespace_of(z)
+    norm = xp.sqrt((z * z).sum(0))
+    basis = backend.zeros((n_components + 1,) + tuple(z.shape), like=z)
+    hessenberg = backend.zeros((z.shape[1], n_components + 1, n_components), like=z)
+    basis[0] = xp.where(norm > 0, z / xp.where(norm > 0, norm, 1.0), 0.0)
+    for j in range(n_components):
+        w = eigenvalues[:, None] * basis[j]
+        before = xp.sqrt((w * w).sum(0))
+        for _ in range(2):
+            h = xp.einsum("knc,nc->kc", basis[:j + 1], w)
+            w = w - xp.einsum("knc,kc->nc", basis[:j + 1], h)
+            hessenberg[:, :j + 1, j] += h.T
+        after = xp.sqrt((w * w).sum(0))
+        grows = after > KRYLOV_TOLERANCE * before
+        basis[j + 1] = xp.where(grows, w / xp.where(grows, after, 1.0), 0.0)
+        hessenberg[:, j + 1, j] = xp.where(grows, after, 0.0)
+    return basis, hessenberg, norm
+
+
+def _ridge(features, targets, tests, trains, alpha: float):
+    """Ridge predictions (images x columns) for every fold from one Gram matrix (module docstring)."""
+    xp = backend.namespace_of(features)
+    centred = features - features.mean(0)  # ridge with intercept is invariant to shifting features
+    inverse = xp.linalg.inv(centred @ centred.T + alpha * backend.eye(len(features), like=features))
+    inverse = (inverse + inverse.T) / 2
+    row = inverse.sum(0)
+    bordered = inverse - row[:, None] * row[None, :] / row.sum()  # (M^-1)'s images x images block
+    predictions = backend.zeros(targets.shape, like=targets)
+    for test, train in zip(tests, trains):
+        rows = bordered[test]
+        predictions[test] = -xp.linalg.solve(rows[:, test], rows[:, train] @ _filled(targets, train))
+    return predictions
+
+
+def _pls2(k_train, k_test, y_train, n_components: int, scale: bool):
+    """Joint PLS2 predictions (test x neurons x sets) for one fold; each set fitted on its own.
+
+    k_train, k_test: the fold's Gram matrices; y_train: train x neurons x sets (finite).
+    """
+    mean, std = _centre_scale(y_train, scale)
+    y = np.ascontiguousarray(np.moveaxis((y_train - mean) / std, 2, 0))  # sets x train x neurons
     scores, weights, used = _kernel_pls(k_train, y, n_components)
     # predictions = K_test G (T' K G)^-1 T' Y, per set; a unit diagonal entry for each unused
     # component (zero row and column otherwise) keeps the system solvable and adds nothing
@@ -174,20 +285,11 @@ def _blas_controller():
     return ThreadpoolController()
 
 
-def _ridge_fold(features, targets, train, test, alpha):
-    """Ridge predictions (test x neurons x sets) for one fold, all columns at once through the
-    test images' hat matrix ``K_test (K + alpha I)^-1`` (test x train; one linear solve)."""
-    k_train, k_test = _gram(features, train, test, scale=False)
-    # numpy's LAPACK: scipy's bundled OpenBLAS stalls in Cholesky when numpy's threads are busy
-    hat = np.linalg.solve(k_train + alpha * np.eye(len(train)), k_test.T).T
-    mean = targets[train].mean(axis=0)
-    flat = (targets[train] - mean).reshape(len(train), -1)
-    return (hat @ flat).reshape((len(test),) + targets.shape[1:]) + mean
-
-
-def _check_inputs(features, targets, folds, regression, n_components):
+def _check_inputs(features, targets, folds, regression, n_components, fit):
     if regression not in REGRESSIONS:
         raise ValueError(f"regression must be one of {REGRESSIONS}, not {regression!r}")
+    if fit not in FITS:
+        raise ValueError(f"fit must be one of {FITS}, not {fit!r}")
     features = np.asarray(features, dtype=float)
     targets = np.asarray(targets, dtype=float)
     if features.ndim != 2:
@@ -195,9 +297,10 @@ def _check_inputs(features, targets, folds, regression, n_components):
     if targets.ndim not in (2, 3) or len(targets) != len(features):
         raise DataError(f"targets must be images x neurons [x sets] with {len(features)} images "
                         f"(the features' first axis), got shape {targets.shape}")
-    for name, values in (("features", features), ("targets", targets)):
-        if not np.isfinite(values).all():
-            raise DataError(f"{name} contain NaN or inf; fill or drop them before regression")
+    if not np.isfinite(features).all():
+        raise DataError("features contain NaN or inf; fill or drop them before regression")
+    if np.isinf(targets).any():
+        raise DataError("targets contain +-inf; mark missing values with NaN")
     folds = [np.asarray(fold, dtype=int) for fold in folds]
     covered = np.sort(np.concatenate(folds)) if folds else np.array([], dtype=int)
     if not np.array_equal(covered, np.arange(len(features))):

@@ -4,8 +4,16 @@ Halving scheme (the Kar lab's, ``reverse_pred.correlation_metrics.get_splithalve
 draws ONE random permutation of the repetitions, shared by every image and every neuron; the first
 ``ceil(n_repetitions / 2)`` permuted repetitions form half 1, the rest half 2 (``np.array_split``),
 so with an odd number of repetitions half 1 holds one repetition more. Each half is averaged over
-its repetitions with ``nanmean``: a NaN marks a missing trial and is skipped. Brain-Score's
-``internal_consistency`` ceiling halves the ``repetition`` coordinate the same way.
+its repetitions skipping NaN (a missing trial). Brain-Score's ``internal_consistency`` ceiling
+halves the ``repetition`` coordinate the same way.
+
+Halves per animal (or any group with its own number of repetitions): a neuron's repetitions are
+those holding at least one valid trial for it (over images; pooled over its group when ``groups``
+labels the neurons, e.g. by animal). The split's permutation, restricted to those repetitions in
+the same order, is halved: ceil(n/2) of the neuron's own n repetitions in half 1. An animal
+recorded 20 times, NaN-padded to another's 40, thus gets 10/10 halves, not a share of a 20/20
+split of the padded axis (this package's choice; with equal repetition counts it is the Kar lab's
+halving exactly). Half means are index sums (one contraction per half), not copies.
 
 The Spearman-Brown correction (factor 2) then estimates the reliability of the mean of all
 repetitions from the correlation of two half-size means. With an odd number of repetitions the
@@ -93,11 +101,12 @@ def halving_permutations(n_repetitions: int, n_splits: int = 10, seed: int = 0) 
 
 
 def split_half_means(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
-                     permutations: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     permutations: np.ndarray | None = None, groups=None) -> tuple[np.ndarray, np.ndarray]:
     """Means of the two halves of the repetitions, per split (the halves of the module docstring).
 
     rates: images x neurons x repetitions (NaN = missing trial). permutations: optional
     n_splits x repetitions array (overrides n_splits and seed; e.g. a peer package's halvings).
+    groups: optional label per neuron (e.g. the animal); a group's repetitions are halved together.
     Returns (half1, half2), each images x neurons x n_splits; NaN where a half has no valid trial.
     These same halves serve the neural reliability and the model reliability.
     """
@@ -110,26 +119,55 @@ def split_half_means(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
             np.array_equal(np.sort(p), np.arange(n_repetitions)) for p in permutations):
         raise ValueError(f"permutations must be n_splits x {n_repetitions} permutations of "
                          f"range({n_repetitions}), got shape {permutations.shape}")
-    first = (n_repetitions + 1) // 2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a half with no valid trial -> NaN
-        half1 = np.stack([np.nanmean(rates[:, :, p[:first]], axis=2) for p in permutations], axis=2)
-        half2 = np.stack([np.nanmean(rates[:, :, p[first:]], axis=2) for p in permutations], axis=2)
-    return half1, half2
+    valid = np.isfinite(rates)
+    first = halving_masks(valid, permutations, groups).astype(float)  # neurons x reps x splits
+    values = np.moveaxis(np.where(valid, rates, 0.0), 0, 1)  # neurons x images x reps
+    counts = np.moveaxis(valid, 0, 1).astype(float)
+    sums1, counts1 = values @ first, counts @ first  # neurons x images x splits
+    sums2 = values.sum(axis=2, keepdims=True) - sums1
+    counts2 = counts.sum(axis=2, keepdims=True) - counts1
+    with np.errstate(invalid="ignore", divide="ignore"):  # a half with no valid trial -> NaN
+        half1, half2 = sums1 / counts1, sums2 / counts2
+    return (np.where(counts1 > 0, half1, np.nan).transpose(1, 0, 2),
+            np.where(counts2 > 0, half2, np.nan).transpose(1, 0, 2))
+
+
+def halving_masks(valid: np.ndarray, permutations: np.ndarray, groups=None) -> np.ndarray:
+    """Half-1 membership, neurons x repetitions x splits (bool), of the module docstring's halving.
+
+    valid: images x neurons x repetitions (True = a recorded trial). Half 2 is every other
+    repetition (those without trials of the neuron add nothing to either half).
+    """
+    used = valid.any(axis=0)  # neurons x repetitions: repetitions holding a trial of the neuron
+    if groups is not None:
+        groups = np.asarray(groups)
+        if groups.shape != (used.shape[0],):
+            raise DataError(f"groups must hold one label per neuron ({used.shape[0]}), got shape {groups.shape}")
+        for label in np.unique(groups):
+            used[groups == label] = used[groups == label].any(axis=0)
+    patterns, which = np.unique(used, axis=0, return_inverse=True)
+    first = np.zeros(used.shape + (len(permutations),), dtype=bool)
+    for number, pattern in enumerate(patterns):
+        for split, permutation in enumerate(permutations):
+            order = permutation[pattern[permutation]]
+            first[np.flatnonzero(which.ravel() == number)[:, None], order[:(len(order) + 1) // 2], split] = True
+    return first
 
 
 def split_half_reliability(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
-                           correlation: str = "pearson", permutations: np.ndarray | None = None,
-                           per_split: bool = False) -> np.ndarray:
+                           correlation: str = "spearman", permutations: np.ndarray | None = None,
+                           per_split: bool = False, groups=None) -> np.ndarray:
     """Spearman-Brown-corrected split-half reliability of each neuron.
 
     rates: images x neurons x repetitions (NaN = missing trial). For each of ``n_splits`` random
-    halvings (module docstring), correlate (``correlation``: 'pearson' or 'spearman') the two
+    halvings (module docstring; ``groups`` as :func:`split_half_means`), correlate
+    (``correlation``: 'spearman', the Kar lab's ``get_splithalf_corr`` default, or 'pearson') the two
     halves' means over images, apply :func:`spearman_brown`, then average over splits (NaN splits
     skipped). Returns (neurons,), or neurons x n_splits with ``per_split=True``. A constant neuron
     gives NaN; an unreliable one may give 0 or a negative value (kept, not clipped).
     """
-    half1, half2 = split_half_means(rates, n_splits=n_splits, seed=seed, permutations=permutations)
+    half1, half2 = split_half_means(rates, n_splits=n_splits, seed=seed, permutations=permutations,
+                                    groups=groups)
     reliability = spearman_brown(correlate(half1, half2, correlation))
     return reliability if per_split else nanmean_quiet(reliability, axis=-1)
 

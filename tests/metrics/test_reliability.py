@@ -54,7 +54,7 @@ def test_real_kar_neuron_matches_independent_computations(shared_data):
     with h5py.File(shared_data / "kar-sample-neuron" / "sample_neuron.h5", "r") as file:
         rates = file["rates"][:][:, None, :]  # 640 images x 1 neuron x 63 repetitions
     assert rates.shape == (640, 1, 63)
-    ours = split_half_reliability(rates, n_splits=10, seed=0)
+    ours = split_half_reliability(rates, n_splits=10, seed=0, correlation="pearson")
     # independent 1: scipy Pearson of plain numpy half means on the same halvings, Spearman-Brown
     permutations = halving_permutations(63, n_splits=10, seed=0)
     by_hand = [spearman_brown(scipy.stats.pearsonr(rates[:, 0, p[:32]].mean(1), rates[:, 0, p[32:]].mean(1))[0])
@@ -104,7 +104,44 @@ def test_nan_trials_are_skipped_and_empty_halves_drop_the_image():
     assert np.isnan(half1[9, 0, 0]) and half2[9, 0, 0] == pytest.approx(rates[9, 0, 3:].mean())
     kept = np.arange(60) != 9
     expected = spearman_brown(scipy.stats.pearsonr(half1[kept, 0, 0], half2[kept, 0, 0])[0])
-    assert split_half_reliability(holey, permutations=permutation)[0] == pytest.approx(expected, rel=1e-12)
+    assert split_half_reliability(holey, permutations=permutation, correlation="pearson")[0] == pytest.approx(
+        expected, rel=1e-12)
+
+
+def test_default_correlation_is_spearman_as_reverse_pred():
+    from reverse_pred.prediction_utils import get_splithalf_corr
+    rates = np.exp(simulated_rates(n_images=80, n_neurons=3, repetitions=6))  # skewed rates
+    permutation, mean1, mean2 = reverse_pred_halving(rates, seed=4)
+    theirs = [spearman_brown(scipy.stats.spearmanr(mean1[:, j], mean2[:, j])[0]) for j in range(3)]
+    assert get_splithalf_corr.__defaults__[-1] == "spearman"
+    np.testing.assert_allclose(split_half_reliability(rates, permutations=permutation[None]), theirs, rtol=1e-12)
+    pearson = split_half_reliability(rates, permutations=permutation[None], correlation="pearson")
+    assert np.abs(pearson - theirs).max() > 1e-3
+
+
+def test_each_animal_is_halved_over_its_own_repetitions():
+    """Animal 1: 6 repetitions; animal 2: 4, NaN-padded to 6. Each neuron's halves take ceil(n/2)
+    of its own repetitions, in the split's permutation order."""
+    rates = simulated_rates(n_images=40, n_neurons=4, repetitions=6)
+    rates[:, 2:, 4:] = np.nan  # neurons 2 and 3 (animal 2) were recorded 4 times
+    permutation = np.array([[5, 1, 4, 0, 3, 2]])
+    half1, half2 = split_half_means(rates, permutations=permutation)
+    np.testing.assert_allclose(half1[:, :2, 0], rates[:, :2, [5, 1, 4]].mean(2), rtol=1e-12)
+    np.testing.assert_allclose(half2[:, :2, 0], rates[:, :2, [0, 3, 2]].mean(2), rtol=1e-12)
+    # animal 2's own repetitions in permutation order: 1, 0, 3, 2 -> halves {1, 0} and {3, 2}
+    np.testing.assert_allclose(half1[:, 2:, 0], rates[:, 2:, [1, 0]].mean(2), rtol=1e-12)
+    np.testing.assert_allclose(half2[:, 2:, 0], rates[:, 2:, [3, 2]].mean(2), rtol=1e-12)
+    # a neuron of animal 2 that lost repetition 1 entirely: alone it is halved over 0, 3, 2 ...
+    rates[:, 3, 1] = np.nan
+    alone1, alone2 = split_half_means(rates, permutations=permutation)
+    np.testing.assert_allclose(alone1[:, 3, 0], rates[:, 3, [0, 3]].mean(1), rtol=1e-12)
+    np.testing.assert_allclose(alone2[:, 3, 0], rates[:, 3, 2], rtol=1e-12)
+    # ... with groups (its animal), over its animal's 1, 0, 3, 2
+    grouped1, grouped2 = split_half_means(rates, permutations=permutation, groups=["m", "m", "n", "n"])
+    np.testing.assert_allclose(grouped1[:, 3, 0], rates[:, 3, 0], rtol=1e-12)
+    np.testing.assert_allclose(grouped2[:, 3, 0], rates[:, 3, [3, 2]].mean(1), rtol=1e-12)
+    with pytest.raises(DataError, match="one label per neuron"):
+        split_half_means(rates, permutations=permutation, groups=["m", "n"])
 
 
 def test_odd_repetitions_put_the_extra_trial_in_half_one():
