@@ -55,6 +55,7 @@ class ExplainedVariance:
     predictions: np.ndarray  # images x neurons, cross-validated prediction of the mean response
     halves: np.ndarray | None = None  # images x neurons x splits x 2: the two halves' means
     half_predictions: np.ndarray | None = None  # ... and their cross-validated predictions
+    reliability_correlation: str = "spearman"  # of the neural reliability
 
 
 def explained_variance(features: np.ndarray, rates: np.ndarray, regression: str = "pls",
@@ -118,7 +119,8 @@ def explained_variance_details(features: np.ndarray, rates: np.ndarray, regressi
         explained_variance_per_split=per_split, neural_reliability_per_split=neural,
         model_reliability_per_split=model, predictions=predictions[:, :, 0],
         halves=np.stack([half1, half2], axis=3),
-        half_predictions=np.stack([predictions[:, :, 1:1 + n_splits], predictions[:, :, 1 + n_splits:]], axis=3))
+        half_predictions=np.stack([predictions[:, :, 1:1 + n_splits], predictions[:, :, 1 + n_splits:]], axis=3),
+        reliability_correlation=reliability_correlation)
 
 
 def ceiling_valid(neural_reliability: np.ndarray, model_reliability: np.ndarray) -> np.ndarray:

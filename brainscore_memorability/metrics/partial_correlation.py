@@ -78,3 +78,23 @@ def _residuals(values: np.ndarray, covariate: np.ndarray) -> np.ndarray:
     basis = basis * (singular > tolerance)[:, None, :]  # drop directions of collinear covariates
     coefficients = np.swapaxes(basis, 1, 2) @ values.T[:, :, None]  # neurons x k x 1
     return values - (basis @ coefficients)[..., 0].T
+
+
+def residualize(values, covariate) -> np.ndarray:
+    """Each column of ``values`` minus its least-squares fit on [1, covariate], NaN-aware.
+
+    values: images x neurons x ... (NaN = missing, left out of that column's fit and kept NaN);
+    covariate: images x neurons (finite), one per neuron, shared by the trailing axes. A constant
+    covariate fits the mean only. Returns an array of the shape of ``values``.
+    """
+    values = np.asarray(values, dtype=float)
+    covariate = np.asarray(covariate, dtype=float).reshape(values.shape[:2] + (1,) * (values.ndim - 2))
+    valid = np.isfinite(values)
+    count = np.maximum(valid.sum(axis=0), 1)
+    centred_values = values - np.where(valid, values, 0).sum(axis=0) / count
+    centred_covariate = np.where(valid, covariate - np.where(valid, covariate, 0).sum(axis=0) / count, 0.0)
+    centred_values = np.where(valid, centred_values, 0.0)
+    spread = (centred_covariate ** 2).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = np.where(spread > 0, (centred_covariate * centred_values).sum(axis=0) / spread, 0.0)
+    return np.where(valid, centred_values - slope * centred_covariate, np.nan)
