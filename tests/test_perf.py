@@ -29,17 +29,32 @@ def _peers(rows, section_start):
 def test_quick_metrics_agree_with_their_peers(tmp_path, capsys):
     rows = _rows(tmp_path, "ev,cka")
     ev = _peers(rows, "% EV")
-    assert len(ev) == 4  # reverse_pred and the per-neuron loop, for PLS and ridge
-    for peer in ev:
-        # same folds and halvings: ridge is exact up to round-off; reverse_pred's PLS2 stops sklearn's
-        # power iteration early (a few 1e-2 % EV points); the loop's PLS1 converges in one step
+    # one halving: reverse_pred and the per-neuron loop, for ridge and per-site PLS; then
+    # reverse_pred's defaults (ridge, its own random halvings)
+    assert len(ev) == 5
+    for peer in ev[:4]:
+        # same folds and halvings: ridge and the loop's PLS1 (sklearn's is exact for one target)
+        # agree up to round-off; reverse_pred's PLS2 (vs this package's fit='joint') stops sklearn's
+        # power iteration early (a few 1e-2 % EV points)
         tolerance = 0.1 if "reverse_pred" in peer["implementation"] and "PLS" in peer["section"] else 1e-6
         assert peer["difference"] <= tolerance, peer
-        assert "scaled" in peer["timed_on"]  # quick sizes exercise the extrapolation from a subset
+        assert ("SCALED" in peer["timed_on"]) == ("loop" in peer["implementation"])
+    # different random halvings: a finite difference in standard errors (its size: the full run)
+    assert "standard errors" in ev[4]["difference_unit"] and math.isfinite(ev[4]["difference"])
+    assert "equal work" in ev[4]["timed_on"]
     cka = _peers(rows, "CKA")
     assert len(cka) == 1 and cka[0]["difference"] <= 1e-9 and "4 of 16 pairs" in cka[0]["timed_on"]
     out = capsys.readouterr().out
     assert "| section | implementation |" in out and "ckatorch" in out
+
+
+def test_ev_on_a_torch_device(tmp_path):
+    pytest.importorskip("torch")
+    out = tmp_path / "perf.json"
+    assert main(["--quick", "--only", "ev", "--device", "cpu", "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert any(r["implementation"] == "brainscore_memorability on cpu" for r in rows)
+    assert all(r["difference"] <= 1e-6 for r in rows if "loop" in r["implementation"])
 
 
 def test_unknown_section_is_a_usage_error(tmp_path, capsys):

@@ -48,6 +48,7 @@ FITS = ("per-site", "joint")
 # a Krylov direction (or a site's least-squares direction) smaller than this fraction of the
 # largest one is numerical noise: the space is exhausted (e.g. fewer features than components)
 KRYLOV_TOLERANCE = 1e-10
+REORTHOGONALISE = 1e-2
 
 
 def folds(n_images: int, n_folds: int = 10, seed: int = 0, scheme: str = "reverse_pred") -> list[np.ndarray]:
@@ -93,16 +94,17 @@ def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, folds
     n_images, n_neurons, n_sets = targets3.shape
     x = backend.asarray(features, device)
     y = backend.asarray(targets3.reshape(n_images, n_neurons * n_sets), device)
+    missing = bool(np.isnan(targets3).any())
     tests = [backend.indices(test, device) for test in folds]
     trains = [backend.indices(np.setdiff1d(np.arange(n_images), test, assume_unique=True), device)
               for test in folds]
     if regression == "ridge":
-        predictions = _ridge(x, y, tests, trains, alpha)
+        predictions = _ridge(x, y, tests, trains, alpha, missing)
     else:
         predictions = backend.zeros(y.shape, like=y)
         for test, train in zip(tests, trains):
             k_train, k_test = _gram(x, train, test, scale)
-            y_train = _filled(y, train)
+            y_train = _filled(y, train, missing)
             if fit == "per-site":
                 predictions[test] = _pls1(k_train, k_test, y_train, n_components)
             else:
@@ -114,11 +116,13 @@ def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, folds
     return predictions[:, :, 0] if targets.ndim == 2 else predictions
 
 
-def _filled(values, train):
+def _filled(values, train, missing: bool = True):
     """The training rows of ``values`` (images x columns) with each NaN replaced by its column's
-    mean over the valid training rows (0 for a column without any)."""
+    mean over the valid training rows (0 for a column without any); ``missing=False``: no NaN."""
     xp = backend.namespace_of(values)
     rows = values[train]
+    if not missing:
+        return rows
     valid = xp.isfinite(rows)
     mean = xp.where(valid, rows, 0.0).sum(0) / backend.clip_min(valid.sum(0), 1)
     return xp.where(valid, rows, mean)
@@ -166,6 +170,9 @@ def _pls1(k_train, k_test, y_train, n_components: int):
 def _arnoldi(eigenvalues, z, n_components: int):
     """Orthonormal Krylov bases of diag(eigenvalues) from each column of z (n x columns).
 
+    Classical Gram-Schmidt against every earlier vector, repeated where a column's new direction
+    kept less than REORTHOGONALISE of its length (then one pass could leave eps / REORTHOGONALISE
+    of the earlier vectors in it; "twice is enough", Giraud et al. 2005).
     Returns the bases ((a+1) x n x columns), the Hessenberg matrices (columns x (a+1) x a) and |z|
     (columns). A column whose space is exhausted (next direction below KRYLOV_TOLERANCE of its
     image, e.g. fewer features than components, or z = 0) gets zero basis vectors from there on.
@@ -178,18 +185,20 @@ def _arnoldi(eigenvalues, z, n_components: int):
     for j in range(n_components):
         w = eigenvalues[:, None] * basis[j]
         before = xp.sqrt((w * w).sum(0))
-        for _ in range(2):
+        for orthogonalisation in range(2):  # the second only where cancellation was severe
             h = xp.einsum("knc,nc->kc", basis[:j + 1], w)
             w = w - xp.einsum("knc,kc->nc", basis[:j + 1], h)
             hessenberg[:, :j + 1, j] += h.T
-        after = xp.sqrt((w * w).sum(0))
+            after = xp.sqrt((w * w).sum(0))
+            if not bool((after < REORTHOGONALISE * before).any()):
+                break
         grows = after > KRYLOV_TOLERANCE * before
         basis[j + 1] = xp.where(grows, w / xp.where(grows, after, 1.0), 0.0)
         hessenberg[:, j + 1, j] = xp.where(grows, after, 0.0)
     return basis, hessenberg, norm
 
 
-def _ridge(features, targets, tests, trains, alpha: float):
+def _ridge(features, targets, tests, trains, alpha: float, missing: bool):
     """Ridge predictions (images x columns) for every fold from one Gram matrix (module docstring)."""
     xp = backend.namespace_of(features)
     centred = features - features.mean(0)  # ridge with intercept is invariant to shifting features
@@ -200,7 +209,7 @@ def _ridge(features, targets, tests, trains, alpha: float):
     predictions = backend.zeros(targets.shape, like=targets)
     for test, train in zip(tests, trains):
         rows = bordered[test]
-        predictions[test] = -xp.linalg.solve(rows[:, test], rows[:, train] @ _filled(targets, train))
+        predictions[test] = -xp.linalg.solve(rows[:, test], rows[:, train] @ _filled(targets, train, missing))
     return predictions
 
 

@@ -120,16 +120,20 @@ def split_half_means(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
         raise ValueError(f"permutations must be n_splits x {n_repetitions} permutations of "
                          f"range({n_repetitions}), got shape {permutations.shape}")
     valid = np.isfinite(rates)
-    first = halving_masks(valid, permutations, groups).astype(float)  # neurons x reps x splits
-    values = np.moveaxis(np.where(valid, rates, 0.0), 0, 1)  # neurons x images x reps
-    counts = np.moveaxis(valid, 0, 1).astype(float)
-    sums1, counts1 = values @ first, counts @ first  # neurons x images x splits
-    sums2 = values.sum(axis=2, keepdims=True) - sums1
-    counts2 = counts.sum(axis=2, keepdims=True) - counts1
+    first = halving_masks(valid, permutations, groups)  # neurons x reps x splits
+    values, counts = np.where(valid, rates, 0.0), valid.astype(float)
+    sums1 = np.empty(rates.shape[:2] + (len(permutations),))
+    counts1 = np.empty_like(sums1)
+    # neurons sharing a halving (usually all, or one group per animal): one product each
+    masks, which = np.unique(first, axis=0, return_inverse=True)
+    for number, mask in enumerate(masks.astype(float)):
+        neurons = np.flatnonzero(which.ravel() == number)
+        sums1[:, neurons], counts1[:, neurons] = values[:, neurons] @ mask, counts[:, neurons] @ mask
+    sums2 = values.sum(axis=2)[:, :, None] - sums1
+    counts2 = counts.sum(axis=2)[:, :, None] - counts1
     with np.errstate(invalid="ignore", divide="ignore"):  # a half with no valid trial -> NaN
-        half1, half2 = sums1 / counts1, sums2 / counts2
-    return (np.where(counts1 > 0, half1, np.nan).transpose(1, 0, 2),
-            np.where(counts2 > 0, half2, np.nan).transpose(1, 0, 2))
+        return (np.where(counts1 > 0, sums1 / counts1, np.nan),
+                np.where(counts2 > 0, sums2 / counts2, np.nan))
 
 
 def halving_masks(valid: np.ndarray, permutations: np.ndarray, groups=None) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
+import inspect
 import json
 import os
 import platform
@@ -26,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="tiny sizes (seconds; checks that everything runs, timings mean little)")
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated sections to run, of {','.join(SECTIONS)} (default: all)")
+    parser.add_argument("--device", default=None,
+                        help="torch device for this package's metrics, e.g. cuda (default: numpy on the CPU); "
+                             "sections that take no device ignore it")
     parser.add_argument("--out", default="perf.json", help="JSON file for the rows (written atomically "
                         "after each section)")
     return parser
@@ -49,11 +53,12 @@ def main(argv=None) -> int:
     report = dict(command="python -m brainscore_memorability.perf " + shlex.join(argv if argv is not None
                                                                                    else sys.argv[1:]),
                   started=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                  quick=args.quick, machine=machine(), sizes={}, rows=[])
+                  quick=args.quick, device=args.device, machine=machine(), sizes={}, rows=[])
     for section in sections:
         module = importlib.import_module(f"brainscore_memorability.perf.{MODULES[section]}")
         report["sizes"][section] = module.QUICK if args.quick else module.FULL
-        rows = module.run(quick=args.quick)
+        takes_device = "device" in inspect.signature(module.run).parameters
+        rows = module.run(quick=args.quick, **({"device": args.device} if takes_device else {}))
         report["rows"].extend(rows)
         print(markdown_table(rows), flush=True)
         report["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
