@@ -3,7 +3,8 @@
 Public API (one implementation each, shared by every analysis):
 * :mod:`.reliability`: split_half_reliability, split_half_means, halving_permutations,
   spearman_brown, correlate;
-* :mod:`.regression`: folds, cross_validated_predictions;
+* :mod:`.regression`: folds, cross_validated_predictions (per-site PLS1 by default, joint PLS2, ridge);
+* :mod:`.backend`: numpy or torch (``device=``) for the regressions' linear algebra;
 * :mod:`.explained_variance`: explained_variance, explained_variance_details, ExplainedVariance;
 * :mod:`.brainscore_metric` (imported lazily: needs brainscore_core): ExplainedVarianceMetric,
   brainscore_standard_score, rates_from_assembly, features_for.
@@ -23,7 +24,7 @@ def _kar_ev_metric(regression: str):
     return factory
 
 
-register("metric", "kar-ev-pls", "Kar-lab noise-corrected % EV per neuroid, PLS (20 comps, 10 folds)",
+register("metric", "kar-ev-pls", "Kar-lab noise-corrected % EV per neuroid, PLS1 per site (20 comps, 10 folds)",
          _kar_ev_metric("pls"))
 register("metric", "kar-ev-ridge", "Kar-lab noise-corrected % EV per neuroid, ridge (alpha 0.1, 10 folds)",
          _kar_ev_metric("ridge"))
