@@ -82,3 +82,20 @@ def test_rejects_bad_input():
         partial_correlation(y, x, covariate[:, :4])
     with pytest.raises(DataError, match="covariate has shape \\(79, 6\\)"):
         partial_correlation(y, x, covariate[1:])
+
+
+def test_residualize_is_least_squares_on_the_valid_images():
+    from brainscore_memorability.metrics.partial_correlation import residualize
+    rng = np.random.default_rng(4)
+    covariate = rng.normal(size=(40, 3))
+    values = 2 * covariate[:, :, None] + rng.normal(size=(40, 3, 2))
+    values[[1, 7], 0, 1] = np.nan  # missing images: left out of that column's fit, kept NaN
+    covariate[:, 2] = 5.0  # a constant covariate fits the mean only
+    residual = residualize(values, covariate)
+    for neuron in range(3):
+        for k in range(2):
+            keep = np.isfinite(values[:, neuron, k])
+            design = np.column_stack([np.ones(keep.sum()), covariate[keep, neuron]])
+            fit = design @ np.linalg.lstsq(design, values[keep, neuron, k], rcond=None)[0]
+            np.testing.assert_allclose(residual[keep, neuron, k], values[keep, neuron, k] - fit, atol=1e-12)
+            assert np.isnan(residual[~keep, neuron, k]).all()
