@@ -19,8 +19,11 @@ def three_models(isolated_registry, pixel_model_class):
         def look_at(self, stimuli, number_of_trials=1):
             return super().look_at(stimuli, number_of_trials).isel(neuroid=slice(0, None, 3))
 
+    class CopyModel(pixel_model_class):
+        identifier = "bsm-pixel-copy"  # rows name the loaded model's own identifier
+
     isolated_registry.register("model", "bsm-pixel-model", "pixels", pixel_model_class)
-    isolated_registry.register("model", "bsm-pixel-copy", "the same pixels", pixel_model_class)
+    isolated_registry.register("model", "bsm-pixel-copy", "the same pixels", CopyModel)
     isolated_registry.register("model", "bsm-red-model", "red pixels", RedChannelModel)
 
 

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from brainscore_memorability import adapters
 from brainscore_memorability.cli import main
 from brainscore_memorability.data import packaging, sources
 from brainscore_memorability.errors import DataError
@@ -47,7 +48,7 @@ def test_kar_lab_layout_round_trips_exactly(tmp_path, images):
     assert list(assembly["neuroid_id"].values) == ["m_a", "m_b", "nano_0000", "nano_0001", "nano_0002"]
     assert list(assembly["animal"].values) == ["magneto"] * 2 + ["nano"] * 3
     assert list(assembly["time_bin_start"].values) == [0, 10, 20] and list(assembly["time_bin_end"].values) == [10, 20, 30]
-    back, stimulus_ids = packaging.to_rates(assembly)
+    back, stimulus_ids = adapters.trial_rates(assembly)
     assert list(stimulus_ids) == [f"im{i}" for i in range(IMAGES)]
     np.testing.assert_array_equal(back[:, 2:, :4], nano)  # NaN where NaN, values exact
     np.testing.assert_array_equal(back[:, :2, :3], magneto)
@@ -72,7 +73,7 @@ def test_npy_with_csv_and_time_bins_option(tmp_path, images):
                  "--time-bins", "0", "30", "10", "--identifier", "Csv.temporal", "--output", str(tmp_path / "out")])
     assert code == 0
     assembly = sources.load_packaged(tmp_path / "out" / "assy_Csv_temporal.nc")
-    back, stimulus_ids = packaging.to_rates(assembly)
+    back, stimulus_ids = adapters.trial_rates(assembly)
     assert list(stimulus_ids) == [f"im{i}" for i in order]
     np.testing.assert_array_equal(back[:, assembly["animal"].values == "nano"], rates(2, seed=3))
     assert list(assembly.stimulus_set.set_index("stimulus_id").loc[stimulus_ids, "object_name"]) == list("abcde")
@@ -142,7 +143,7 @@ def test_file_ids_match_images_by_name_and_must_agree_with_a_csv(tmp_path, image
     order = [b"im2", b"im0", b"im4", b"im1", b"im3"]
     path = h5_case(tmp_path, rates=rates(), stimulus_id=np.array(order))
     written = packaging.package([str(path)], tmp_path / "out", "Ids.temporal", images=images)
-    _, stimulus_ids = packaging.to_rates(sources.load_packaged(written["assembly"]["path"]))
+    _, stimulus_ids = adapters.trial_rates(sources.load_packaged(written["assembly"]["path"]))
     assert list(stimulus_ids) == [i.decode() for i in order]  # the file's order, images found by name
     pd.DataFrame({"stimulus_id": [f"im{i}" for i in range(5)]}).to_csv(tmp_path / "s.csv", index=False)
     with pytest.raises(DataError, match=rf"{path}:rates: its stimulus_id order differs from .*s.csv's at position 0 "
