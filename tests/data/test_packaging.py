@@ -179,3 +179,26 @@ def test_validate_assembly_rejects_duplicate_presentations():
                                      "time_bin_start": ("time_bin", [0, 10, 20]), "time_bin_end": ("time_bin", [10, 20, 30])})
     with pytest.raises(DataError, match=r"doubled.nc: duplicate \(stimulus_id, repetition\) presentations"):
         packaging.validate_assembly(doubled, "doubled.nc")
+
+
+def test_help_says_what_a_time_bin_covers(capsys):
+    """Issue 12 point 7: a bin labelled t covers [t, t+step) ms."""
+    with pytest.raises(SystemExit):
+        main(["package-data", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "a bin labelled t covers [t, t+STEP) ms: time_bin_start t, time_bin_end t+STEP" in help_text
+
+
+def test_packaged_bins_start_at_their_label(tmp_path):
+    """--time-bins 0 30 10 -> bins [0, 10), [10, 20), [20, 30): time_bin_start is the label."""
+    from brainscore_memorability.benchmarks.temporal_it import time_course
+    rng = np.random.default_rng(7)
+    np.save(tmp_path / "rates.npy", rng.normal(size=(3, 2, 2, 3)))
+    (tmp_path / "images").mkdir()
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 255, (4, 4, 3), dtype=np.uint8)).save(tmp_path / "images" / f"i{i}.png")
+    written = packaging.package([f"m={tmp_path / 'rates.npy'}"], tmp_path / "out", "Bins.test",
+                                images=tmp_path / "images", time_bins=time_course(0, 30, 10))
+    assembly = sources.load_packaged(written["assembly"]["path"])
+    assert assembly["time_bin_start"].values.tolist() == [0, 10, 20]
+    assert assembly["time_bin_end"].values.tolist() == [10, 20, 30]
