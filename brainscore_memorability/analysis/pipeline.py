@@ -261,8 +261,10 @@ def _unique(scratch: Path, out: str, target: str, controls: dict, phase: str, sc
             raise DataError(f"{folder}: features were computed on other images than {bench.identifier}'s; "
                                 f"delete that folder and rerun")
         features[model] = np.load(folder / "features.npy").astype(float)
+    from brainscore_memorability.adapters import with_groups
+    from brainscore_memorability.metrics.explained_variance import explained_variance_details
     table = unique_variance_table(target, features, rates[..., 0], bench.assembly["neuroid_id"].values, controls,
-                                  phase, **metric_options)
+                                  phase, **with_groups(explained_variance_details, metric_options, bench.groups))
     table.to_csv(scratch / "per_neuron.csv", index=False)
 
 
