@@ -69,12 +69,15 @@ def stimulus_features(assembly, stimulus_ids=None, what: str = "model features")
     presented = assembly["stimulus_id"].values
     image, unique_ids = pd.factorize(presented)
     values = np.asarray(assembly.values, dtype=float)
-    finite = np.isfinite(values)
-    sums, counts = np.zeros((len(unique_ids), values.shape[1])), np.zeros((len(unique_ids), values.shape[1]))
-    np.add.at(sums, image, np.where(finite, values, 0))
-    np.add.at(counts, image, finite)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(counts > 0, sums / counts, np.nan)
+    if len(unique_ids) == len(presented):  # one presentation per stimulus (image = 0, 1, ...): no copy
+        means = values
+    else:
+        finite = np.isfinite(values)
+        sums, counts = np.zeros((len(unique_ids), values.shape[1])), np.zeros((len(unique_ids), values.shape[1]))
+        np.add.at(sums, image, np.where(finite, values, 0))
+        np.add.at(counts, image, finite)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(counts > 0, sums / counts, np.nan)
     if stimulus_ids is None:
         return means, np.asarray(unique_ids)
     rows = pd.Index(unique_ids).get_indexer(np.asarray(stimulus_ids))

@@ -105,6 +105,7 @@ def layer_representations(model_identifier: str, stimuli, layers=None, source_de
     import brainscore_vision
     import xarray as xr
 
+    from brainscore_memorability.adapters import stimulus_features
     from brainscore_memorability.metrics.cka import gram_preserving
     registry.resolve("model", model_identifier)
     model = brainscore_vision.load_model(model_identifier)
@@ -120,11 +121,11 @@ def layer_representations(model_identifier: str, stimuli, layers=None, source_de
     representations = {}
     for start in range(0, len(layers), layers_per_pass):
         activations = extractor(stimuli, layers=layers[start:start + layers_per_pass])
-        activations = activations.transpose("presentation", "neuroid")
-        stimulus_ids, layer_of_column = activations["stimulus_id"].values, activations["layer"].values
+        layer_of_column = activations["layer"].values
         for layer in layers[start:start + layers_per_pass]:
-            values = gram_preserving(activations.values[:, layer_of_column == layer])
-            representations[layer] = xr.DataArray(values, dims=("presentation", "feature"),
+            values, stimulus_ids = stimulus_features(activations.isel(neuroid=layer_of_column == layer),
+                                                     what=f"layer {layer} of {model_identifier}")
+            representations[layer] = xr.DataArray(gram_preserving(values), dims=("presentation", "feature"),
                                                   coords={"stimulus_id": ("presentation", stimulus_ids)})
     return representations
 
