@@ -23,15 +23,19 @@ def _scalar(value) -> float:
 
 
 def score_row(score, model: str, benchmark: str) -> dict:
-    """One row of COLUMNS for a Brain-Score ``Score``.
+    """One row of COLUMNS (and ``metric_options``) for a Brain-Score ``Score``.
 
-    ``score`` is the ceiling-normalised value; ``raw``, ``ceiling`` and ``error`` come from its
-    attrs (NaN where the benchmark does not provide them).
+    ``model`` should name the weights (the loaded model's identifier, e.g.
+    ``memnet-lamem-alexnet@random-seed0``). ``score`` is the ceiling-normalised value; ``raw``,
+    ``ceiling`` and ``error`` come from its attrs (NaN where the benchmark does not provide them);
+    ``metric_options`` is its attrs' record of the options as JSON ('' where it has none).
     """
     attrs = getattr(score, "attrs", {})
+    options = attrs.get("metric_options")
     return {"model": model, "benchmark": benchmark, "score": _scalar(score),
             "raw": _scalar(attrs.get("raw")), "ceiling": _scalar(attrs.get("ceiling")),
-            "error": _scalar(attrs.get("error"))}
+            "error": _scalar(attrs.get("error")),
+            "metric_options": json.dumps(options, sort_keys=True, default=str) if options is not None else ""}
 
 
 def format_table(rows: list[dict]) -> str:

@@ -214,13 +214,12 @@ def _score(scratch: Path, model: str, weights: str | None, dataset: str, data: s
     features = model_features(recorder.activations, stimulus_ids, bench.windows, 0)
     np.save(scratch / "features.npy", features.astype(np.float32))
     np.save(scratch / "stimulus_ids.npy", np.asarray(stimulus_ids).astype(str))
-    ceiling = score.attrs["ceiling"].attrs
     pd.DataFrame({"model": model, "phase": phase, "benchmark": benchmark,
                   "neuroid_id": score.attrs["explained_variance"]["neuroid_id"].values,
                   "explained_variance": score.attrs["explained_variance"].values,
                   "r": score.attrs["raw"].attrs["raw"].values,
-                  "neural_reliability": ceiling["neural_reliability"].values,
-                  "model_reliability": ceiling["model_reliability"].values}).to_csv(scratch / "per_neuron.csv", index=False)
+                  "neural_reliability": score.attrs["ceiling"].attrs["raw"].values,
+                  "model_reliability": score.attrs["model_reliability"].values}).to_csv(scratch / "per_neuron.csv", index=False)
     response = np.nanmean(rates[..., 0], axis=2)
     summary = {"model": model, "model_identifier": recorder.identifier, "phase": phase, "benchmark": benchmark,
                "score": float(score.values), "error": float(score.attrs["error"].values),
@@ -230,9 +229,9 @@ def _score(scratch: Path, model: str, weights: str | None, dataset: str, data: s
 
 
 def _layer_features(model, stimulus_set, layer: str) -> np.ndarray:
+    from brainscore_memorability.adapters import stimulus_features
     activations = model.activations_model(stimulus_set, layers=[layer])
-    table = pd.DataFrame(np.asarray(activations.values, dtype=float)).groupby(activations["stimulus_id"].values).mean()
-    return table.loc[list(stimulus_set["stimulus_id"])].to_numpy()
+    return stimulus_features(activations, stimulus_set["stimulus_id"])[0]
 
 
 def _cka(scratch: Path, architecture: str, models: dict, dataset: str, data: str | None) -> None:
@@ -262,8 +261,10 @@ def _unique(scratch: Path, out: str, target: str, controls: dict, phase: str, sc
             raise DataError(f"{folder}: features were computed on other images than {bench.identifier}'s; "
                                 f"delete that folder and rerun")
         features[model] = np.load(folder / "features.npy").astype(float)
+    from brainscore_memorability.adapters import with_groups
+    from brainscore_memorability.metrics.explained_variance import explained_variance_details
     table = unique_variance_table(target, features, rates[..., 0], bench.assembly["neuroid_id"].values, controls,
-                                  phase, **metric_options)
+                                  phase, **with_groups(explained_variance_details, metric_options, bench.groups))
     table.to_csv(scratch / "per_neuron.csv", index=False)
 
 

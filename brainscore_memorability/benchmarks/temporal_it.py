@@ -12,38 +12,45 @@ in each window, a static one repeats its activations), and computes per IT site 
 * ``EV_n``: the noise-corrected % explained variance, the mean over halvings s of
   ``100 * r_n * |r_n| / (rho_n,s * rho'_n,s)`` (the metric module documents NaN and sign rules).
 
-The Score follows Brain-Score's ``explained_variance`` convention (ceiled = raw**2 / ceiling),
-per site: ``raw`` holds r_n and ``ceiling`` holds rho_n * rho'_n (each averaged over halvings), so
-EV_n / 100 = raw_n**2 / ceiling_n for r_n > 0 (exactly with one halving; with several, EV_n
-averages the per-halving ratios). The Score's value is the median over sites of EV_n / 100,
-clipped to [0, 1]; ``attrs['raw']`` and ``attrs['ceiling']`` are the medians of r_n and of
-rho_n * rho'_n, with per-site values in their own ``raw`` attrs (and ``neural_reliability``,
-``model_reliability`` in the ceiling's attrs). A median of ratios is not a ratio of medians, so
-value != raw**2 / ceiling in general. ``attrs['error']`` is the bootstrap standard error (over
-sites) of the median; ``explained_variance`` holds EV_n (%) per site, ``explained_variance_median``
-their median (unclipped). Brain-Score's own benchmarks divide by the neural reliability only, so
-their scores are lower than these for the same predictions (rho'_n <= 1).
+The Score (built by :func:`brainscore_memorability.adapters.explained_variance_score`, the one
+Score builder) has the median over the used sites of EV_n / 100 as its value, clipped to [0, 1],
+and attrs ``explained_variance`` (EV_n, %, per site), ``explained_variance_median`` (unclipped),
+``raw`` (median r_n; per site in its ``raw``), ``ceiling`` (median rho_n; per site in its
+``raw``), ``model_reliability`` (rho'_n per site), ``error`` (bootstrap standard error over sites
+of the median, fraction), ``n_sites``, ``window`` and ``metric_options`` (every option of
+``explained_variance_details`` it ran with, defaults included). EV_n / 100 =
+r_n |r_n| / (rho_n rho'_n) exactly with one halving; with several, EV_n averages the per-halving
+ratios. Brain-Score's own benchmarks divide r**2 by the neural reliability only, so their scores
+are lower than these for the same predictions (rho'_n <= 1).
 Several windows (a time course) give one Score per window in ``attrs['windows']``, their values
 in ``attrs['time_course']``, and their mean as the value.
+
+Time bins: a bin labelled t (``time_bin_start`` t, ``time_bin_end`` t + step) covers [t, t + step)
+ms after stimulus onset. A window that does not start and end on bin edges takes fractions of the
+bins it cuts (weighted by overlap) and warns, naming the window and those bins.
 """
 from __future__ import annotations
 
 import functools
 import importlib
+import warnings
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 from brainscore_core.benchmarks import BenchmarkBase
 from brainscore_core.metrics import Score
 
+from brainscore_memorability import adapters
 from brainscore_memorability.data import packaging
 from brainscore_memorability.errors import DataError, MemorabilityError
 
 REGION = "IT"
 PHASES = {"early": (70, 100), "late": (180, 210)}
-BOOTSTRAP_SAMPLES = 1000
+
+
+class TimeBinWarning(UserWarning):
+    """A time window that does not fall on the recorded time bins' edges."""
 
 
 # benchmark identifier prefix -> module of brainscore_memorability.data with load_assembly(path=None),
@@ -91,8 +98,9 @@ def build(dataset: str, windows, data=None, min_reliability: float | None = None
 
     :param data: a NetCDF in this package's format (default: the dataset's own location).
     :param min_reliability: leave sites whose neural split-half reliability in a window is below
-        this out of that window's medians (e.g. for 10 ms bins outside the response).
-    :param metric_options: passed to ``explained_variance_details`` (regression, n_components, ...).
+        this out of that window's medians, error and ceiling (e.g. for 10 ms bins outside the response).
+    :param metric_options: passed to ``explained_variance_details`` (regression, n_components, ...);
+        an option it does not take is a DataError.
     """
     if dataset not in DATASETS:
         raise MemorabilityError(f"unknown dataset '{dataset}' for temporal IT benchmarks; use one of {list(DATASETS)}")
@@ -102,15 +110,21 @@ def build(dataset: str, windows, data=None, min_reliability: float | None = None
                                min_reliability=min_reliability)
 
 
-def rebuild(benchmark_identifier: str, data=None, windows=None) -> "TemporalITBenchmark":
-    """A registered temporal IT benchmark (e.g. 'Kar2019-IT-early') on other ``data`` and/or ``windows``."""
+def rebuild(benchmark_identifier: str, data=None, windows=None, **metric_options) -> "TemporalITBenchmark":
+    """A registered temporal IT benchmark (e.g. 'Kar2019-IT-early') on other ``data``, ``windows``
+    and/or metric options (as :func:`build`)."""
     for dataset in DATASETS:
         for phase, window in PHASES.items():
             if benchmark_identifier in (identifier(dataset, [window]), identifier(dataset, [window]).replace("-", "_")):
-                return build(dataset, windows or [window], data=data)
+                return build(dataset, windows or [window], data=data, **metric_options)
     known = [identifier(d, [w]) for d in DATASETS for w in PHASES.values()]
-    raise MemorabilityError(f"--data and --window apply to this package's temporal IT benchmarks "
-                            f"({', '.join(known)}), not to '{benchmark_identifier}'")
+    raise MemorabilityError(f"--data, --window and the metric options apply to this package's temporal IT "
+                            f"benchmarks ({', '.join(known)}), not to '{benchmark_identifier}'")
+
+
+def _explained_variance_details():
+    from brainscore_memorability.metrics.explained_variance import explained_variance_details
+    return explained_variance_details
 
 
 class TemporalITBenchmark(BenchmarkBase):
@@ -125,7 +139,14 @@ class TemporalITBenchmark(BenchmarkBase):
         self.visual_degrees = visual_degrees  # of the images as shown to the animals
         self.number_of_trials = number_of_trials
         self.metric_options = dict(metric_options or {})  # passed to explained_variance_details
+        adapters.effective_options(_explained_variance_details(), self.metric_options)  # unknown option: error now
         self.min_reliability = min_reliability
+
+    @property
+    def options(self) -> dict:
+        """Every option the metric runs with (defaults included), and ``min_reliability``."""
+        return {**adapters.effective_options(_explained_variance_details(), self.metric_options),
+                "min_reliability": self.min_reliability}
 
     @functools.cached_property
     def assembly(self):
@@ -138,14 +159,42 @@ class TemporalITBenchmark(BenchmarkBase):
         return window_rates(self.assembly, self.windows)
 
     @functools.cached_property
+    def groups(self) -> np.ndarray | None:
+        """The animal of each site (each animal's repetitions are halved on their own), or None."""
+        return adapters.neuroid_groups(self.assembly)
+
+    @functools.cached_property
     def ceiling(self) -> Score:
-        """Median over sites of the neural split-half reliability rho_n, averaged over windows: the
-        model-free part of the ceiling (each Score's ``attrs['ceiling']`` also has the model's)."""
-        from brainscore_memorability.metrics.reliability import split_half_reliability
+        """The neural ceiling: median over the used sites of the neural split-half reliability rho_n,
+        averaged over windows; the same number as each Score's ``attrs['ceiling']``.
+
+        It is computed with the metric's own options (correlation, halvings, seed, per-animal
+        halves) and the same sites (``min_reliability``). The Score is already noise-corrected
+        site by site (EV_n divides by rho_n and the model's rho'_n), so a model predicting every
+        site's explainable variance scores 1 whatever the ceiling: the ceiling describes how
+        reliable the data are, and is not to be divided out again.
+        """
         rates, _ = self.rates
-        options = {k: v for k, v in self.metric_options.items() if k in ("n_splits", "seed")}
-        medians = [np.nanmedian(split_half_reliability(rates[..., w], **options)) for w in range(len(self.windows))]
-        return Score(float(np.mean(medians)))
+        medians = [adapters.used_median(reliability, self.used_sites(reliability))
+                   for reliability in (self.neural_reliability(rates[..., w]) for w in range(len(self.windows)))]
+        return Score(_finite_mean(medians))
+
+    def neural_reliability(self, rates: np.ndarray) -> np.ndarray:
+        """rho_n (sites,) of rates (images x sites x repetitions), as the metric computes it."""
+        from brainscore_memorability.metrics.reliability import split_half_reliability
+        options = adapters.effective_options(_explained_variance_details(), self.metric_options)
+        arguments = {"correlation": options.get("reliability_correlation", "pearson"),
+                     **{k: options[k] for k in ("n_splits", "seed") if k in options},
+                     **({"permutations": self.metric_options["permutations"]}
+                        if self.metric_options.get("permutations") is not None else {})}
+        return split_half_reliability(rates, **adapters.with_groups(split_half_reliability, arguments, self.groups))
+
+    def used_sites(self, neural_reliability: np.ndarray) -> np.ndarray:
+        """The sites entering the medians: all, or those with rho_n >= ``min_reliability``."""
+        if self.min_reliability is None:
+            return np.ones(len(neural_reliability), bool)
+        with np.errstate(invalid="ignore"):
+            return np.asarray(neural_reliability) >= self.min_reliability
 
     def record(self, candidate):
         """The candidate's IT answer to the dataset's images in this benchmark's windows:
@@ -165,31 +214,41 @@ class TemporalITBenchmark(BenchmarkBase):
 
     def score_window(self, features: np.ndarray, rates: np.ndarray, window_index: int) -> Score:
         """The Score of one window from features (images x features) and rates (images x neurons x repetitions)."""
-        from brainscore_memorability.metrics.explained_variance import explained_variance_details
-        details = explained_variance_details(features, rates, **self.metric_options)
-        return window_score(details, self.assembly["neuroid"], self.windows[window_index], self.min_reliability)
+        metric = _explained_variance_details()
+        details = metric(features, rates, **adapters.with_groups(metric, self.metric_options, self.groups))
+        score = adapters.explained_variance_score(details, self.assembly, self.used_sites(details.neural_reliability),
+                                                  clip=True, options=self.options)
+        score.attrs["window"] = tuple(self.windows[window_index])
+        return score
 
 
 def window_rates(assembly, windows) -> tuple[np.ndarray, np.ndarray]:
     """Per-trial mean rates in each window: (images x neurons x repetitions x windows, stimulus_ids).
 
-    Time bins are weighted by the fraction of each bin inside the window (Brain-Score's
-    ``time_align``, mode 'portion'); a window not fully covered by the recorded bins is an error.
-    A NaN in any bin of the window makes that trial's window rate NaN (a missing trial).
+    A bin labelled t covers [t, t + step) ms. Time bins are weighted by the fraction of each bin
+    inside the window (Brain-Score's ``time_align``, mode 'portion'); a window that cuts a bin warns
+    (:class:`TimeBinWarning`), one not fully covered by the recorded bins is an error. A NaN in any
+    bin of the window makes that trial's window rate NaN (a missing trial).
     """
     from brainscore_vision.model_helpers.brain_transformation.temporal import time_align
     assembly = assembly.transpose("presentation", "neuroid", "time_bin")
     bins = list(zip(assembly["time_bin_start"].values.tolist(), assembly["time_bin_end"].values.tolist()))
     weights = time_align(bins, windows, mode="portion")  # windows x bins
+    source = assembly.attrs.get("source_file") or assembly.attrs.get("identifier", "assembly")
     uncovered = np.flatnonzero(weights.sum(axis=1) == 0)
     if len(uncovered):
-        source = assembly.attrs.get("source_file") or assembly.attrs.get("identifier", "assembly")
         raise DataError(f"{source}: time window {windows[uncovered[0]]} ms is not covered by the recorded time "
                         f"bins ({bins[0][0]}-{bins[-1][1]} ms in {len(bins)} bins)")
+    for window, weight in zip(windows, weights):
+        cut = [f"{bins[b][0]}-{bins[b][1]} ms ({weight[b]:.2g} of it)" for b in np.flatnonzero((weight > 0) & (weight < 1))]
+        if cut:
+            warnings.warn(f"{source}: time window {tuple(window)} ms does not fall on the time bin edges "
+                          f"(a bin labelled t covers [t, t + step) ms); it takes part of bin(s) {', '.join(cut)}",
+                          TimeBinWarning, stacklevel=2)
     values = np.asarray(assembly.values, dtype=float)  # presentation x neuroid x time bin
     windowed = np.stack([np.average(values[..., weight > 0], axis=-1, weights=weight[weight > 0])
                          for weight in weights], axis=-1)  # presentation x neuroid x window
-    return packaging.to_rates(assembly, values=windowed)
+    return adapters.trial_rates(assembly, values=windowed)
 
 
 def model_features(activations, stimulus_ids, windows, window_index: int) -> np.ndarray:
@@ -198,14 +257,13 @@ def model_features(activations, stimulus_ids, windows, window_index: int) -> np.
     ``activations`` is the model's presentation x neuroid [x time_bin] answer to
     ``start_recording(region, windows)``; its time bins are matched to ``windows`` by start and end
     (or by position when it has no such coords); one time bin serves every window. Several
-    presentations of one image (stochastic models) are averaged.
+    presentations of one image (stochastic models) are averaged (:func:`.adapters.stimulus_features`).
     """
     if "time_bin" in activations.dims:
-        activations = activations.transpose("presentation", "neuroid", "time_bin")
         n_bins = activations.sizes["time_bin"]
         if n_bins == 1:
             index = 0
-        elif packaging.has_coord(activations, "time_bin_start", "time_bin"):
+        elif adapters.has_coord(activations, "time_bin_start", "time_bin"):
             answered = list(zip(activations["time_bin_start"].values.tolist(), activations["time_bin_end"].values.tolist()))
             if tuple(windows[window_index]) not in [tuple(b) for b in answered]:
                 raise MemorabilityError(f"the model answered time bins {answered}, not the requested window "
@@ -215,54 +273,13 @@ def model_features(activations, stimulus_ids, windows, window_index: int) -> np.
             index = window_index
         else:
             raise MemorabilityError(f"the model answered {n_bins} time bins for {len(windows)} requested windows")
-        values = np.asarray(activations.values[..., index], dtype=float)
-    else:
-        values = np.asarray(activations.transpose("presentation", "neuroid").values, dtype=float)
-    table = pd.DataFrame(values).groupby(activations["stimulus_id"].values).mean()
-    missing = pd.Index(stimulus_ids).difference(table.index)
-    if len(missing):
-        raise MemorabilityError(f"the model gave no activations for {len(missing)} stimulus_id(s), e.g. {list(missing[:3])}")
-    return table.loc[list(stimulus_ids)].to_numpy()
+        activations = activations.isel(time_bin=[index])
+    return adapters.stimulus_features(activations, stimulus_ids)[0]
 
 
-def window_score(details, neuroid, window, min_reliability: float | None = None) -> Score:
-    """The Brain-Score ``Score`` of one window from the metric's per-site details (module docstring).
-
-    Sites with neural reliability below ``min_reliability`` keep their per-site values but are left
-    out of the medians and the error; ``attrs['n_sites']`` counts the sites in the median EV.
-    """
-    ev, r = details.explained_variance, details.r
-    neural, model = details.neural_reliability, details.model_reliability
-    with np.errstate(invalid="ignore"):
-        used = np.ones(len(ev), bool) if min_reliability is None else neural >= min_reliability
-
-    def per_site(values, name):
-        return xr.DataArray(values, coords={"neuroid": neuroid}, dims=["neuroid"], name=name)
-
-    def median(values):  # over the used sites, NaN skipped; NaN (no warning) when none is finite
-        values = values[used & np.isfinite(values)]
-        return float(np.median(values)) if len(values) else np.nan
-
-    raw = Score(median(r))
-    raw.attrs["raw"] = per_site(r, "r")
-    ceiling = Score(median(neural * model))
-    ceiling.attrs.update(raw=per_site(neural * model, "ceiling"), neural_reliability=per_site(neural, "neural_reliability"),
-                         model_reliability=per_site(model, "model_reliability"))
-    median_ev = median(ev)
-    score = Score(np.clip(median_ev / 100, 0, 1))
-    score.attrs.update(raw=raw, ceiling=ceiling, error=Score(bootstrap_median_error(ev[used] / 100)),
-                       explained_variance=per_site(ev, "explained_variance"), explained_variance_median=median_ev,
-                       window=tuple(window), n_sites=int((used & np.isfinite(ev)).sum()))
-    return score
-
-
-def bootstrap_median_error(values: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> float:
-    """Standard deviation of the NaN-skipping median over ``samples`` bootstrap resamples of ``values``."""
-    values = values[np.isfinite(values)]
-    if len(values) < 2:
-        return np.nan
-    resamples = np.random.default_rng(seed).integers(len(values), size=(samples, len(values)))
-    return float(np.median(values[resamples], axis=1).std(ddof=1))
+def _finite_mean(values) -> float:
+    values = np.asarray(values, dtype=float)
+    return float(np.mean(values[np.isfinite(values)])) if np.isfinite(values).any() else np.nan
 
 
 def combine(scores: list[Score], windows) -> Score:
@@ -270,18 +287,13 @@ def combine(scores: list[Score], windows) -> Score:
     without any usable site, NaN, are skipped)."""
     starts, ends = zip(*windows)
     coords = {"time_bin_start": ("time_bin", list(starts)), "time_bin_end": ("time_bin", list(ends))}
-
-    def mean(values):
-        values = np.asarray(values, dtype=float)
-        return float(np.mean(values[np.isfinite(values)])) if np.isfinite(values).any() else np.nan
-
-    combined = Score(mean([s.item() for s in scores]))
+    combined = Score(_finite_mean([s.item() for s in scores]))
     combined.attrs.update(
-        raw=Score(mean([s.attrs["raw"].item() for s in scores])),
-        ceiling=Score(mean([s.attrs["ceiling"].item() for s in scores])),
-        error=Score(mean([s.attrs["error"].item() for s in scores])),
-        windows=scores,
+        raw=Score(_finite_mean([s.attrs["raw"].item() for s in scores])),
+        ceiling=Score(_finite_mean([s.attrs["ceiling"].item() for s in scores])),
+        error=Score(_finite_mean([s.attrs["error"].item() for s in scores])),
+        windows=scores, metric_options=scores[0].attrs["metric_options"],
         time_course=xr.DataArray([s.item() for s in scores], dims=["time_bin"], coords=coords, name="score"),
         explained_variance=xr.concat([s.attrs["explained_variance"] for s in scores], dim="time_bin").assign_coords(coords),
-        explained_variance_median=mean([s.attrs["explained_variance_median"] for s in scores]))
+        explained_variance_median=_finite_mean([s.attrs["explained_variance_median"] for s in scores]))
     return combined

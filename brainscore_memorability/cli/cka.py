@@ -47,22 +47,23 @@ def run(args) -> int:
         benchmark = load_temporal_benchmark(args.benchmark, args.data)
     stimuli, source_degrees = _stimuli(args.stimuli, benchmark)
     with console.status(f"recording {args.model}'s layers"):
-        layers_a = layer_representations(args.model, stimuli, args.layers, source_degrees, args.layers_per_pass)
+        layers_a, label_a = layer_representations(args.model, stimuli, args.layers, source_degrees, args.layers_per_pass)
     if args.model_b:
         with console.status(f"recording {args.model_b}'s layers"):
-            layers_b = layer_representations(args.model_b, stimuli, args.layers_b, source_degrees, args.layers_per_pass)
+            layers_b, label_b = layer_representations(args.model_b, stimuli, args.layers_b, source_degrees,
+                                                      args.layers_per_pass)
     else:
-        layers_b = {f"IT {benchmark.windows[0][0]}-{benchmark.windows[0][1]} ms": _neural(benchmark)}
+        layers_b, label_b = {f"IT {benchmark.windows[0][0]}-{benchmark.windows[0][1]} ms": _neural(benchmark)}, args.benchmark
     from brainscore_memorability.metrics.cka import cka_matrix
     matrix = cka_matrix(layers_a, layers_b, kernel=args.kernel, debiased=args.debiased or bool(args.batch_size),
                         rbf_threshold=args.rbf_threshold, batch_size=args.batch_size)
     table = matrix.to_pandas()
-    table.index.name = f"{args.model} \\ {args.model_b or args.benchmark}"
+    table.index.name = f"{label_a} \\ {label_b}"  # loaded identifiers: weights tags included
     with atomic.atomic_path(args.output) as tmp:
         table.to_csv(tmp)
     console.print(f"wrote {args.output} ({table.shape[0]} x {table.shape[1]})")
     if args.plot:
-        heat_map(table, args.plot, args.model, args.model_b or args.benchmark, matrix.attrs)
+        heat_map(table, args.plot, label_a, label_b, matrix.attrs)
         console.print(f"wrote {args.plot}")
     print(table.round(4).to_string())
     return 0
@@ -99,12 +100,14 @@ def _stimuli(spec, benchmark):
 
 
 def layer_representations(model_identifier: str, stimuli, layers=None, source_degrees=None,
-                          layers_per_pass: int = 1) -> dict:
-    """layer -> images x features (stimulus_id-labelled, at most images columns) of a Brain-Score model,
-    recording ``layers_per_pass`` layers per pass over the images."""
+                          layers_per_pass: int = 1) -> tuple[dict, str]:
+    """(layer -> images x features (stimulus_id-labelled, at most images columns) of a Brain-Score
+    model, the loaded model's identifier with its weights tag), recording ``layers_per_pass`` layers
+    per pass over the images."""
     import brainscore_vision
     import xarray as xr
 
+    from brainscore_memorability.adapters import stimulus_features
     from brainscore_memorability.metrics.cka import gram_preserving
     registry.resolve("model", model_identifier)
     model = brainscore_vision.load_model(model_identifier)
@@ -120,13 +123,13 @@ def layer_representations(model_identifier: str, stimuli, layers=None, source_de
     representations = {}
     for start in range(0, len(layers), layers_per_pass):
         activations = extractor(stimuli, layers=layers[start:start + layers_per_pass])
-        activations = activations.transpose("presentation", "neuroid")
-        stimulus_ids, layer_of_column = activations["stimulus_id"].values, activations["layer"].values
+        layer_of_column = activations["layer"].values
         for layer in layers[start:start + layers_per_pass]:
-            values = gram_preserving(activations.values[:, layer_of_column == layer])
-            representations[layer] = xr.DataArray(values, dims=("presentation", "feature"),
+            values, stimulus_ids = stimulus_features(activations.isel(neuroid=layer_of_column == layer),
+                                                     what=f"layer {layer} of {model_identifier}")
+            representations[layer] = xr.DataArray(gram_preserving(values), dims=("presentation", "feature"),
                                                   coords={"stimulus_id": ("presentation", stimulus_ids)})
-    return representations
+    return representations, getattr(model, "identifier", model_identifier)
 
 
 def _neural(benchmark):

@@ -14,8 +14,9 @@ def add_arguments(parser):
                              "file's stimulus_id (or image_id) list, or else sorted by file name with stimulus_id = "
                              "name without suffix")
     parser.add_argument("--time-bins", nargs=3, type=int, metavar=("START", "STOP", "STEP"),
-                        help="time bins in ms, e.g. 0 300 10 for 30 bins of 10 ms (when the file has no "
-                             "time_bin_start/time_bin_end)")
+                        help="time bins in ms after stimulus onset, e.g. 0 300 10 for 30 bins of 10 ms (when the "
+                             "file has no time_bin_start/time_bin_end); a bin labelled t covers [t, t+STEP) ms: "
+                             "time_bin_start t, time_bin_end t+STEP")
     parser.add_argument("--identifier", default="Kar2019.temporal",
                         help="assembly and stimulus set identifier (default: Kar2019.temporal)")
     parser.add_argument("--region", default="IT", help="recorded region (default: IT)")

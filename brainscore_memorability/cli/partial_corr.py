@@ -7,6 +7,7 @@ ImageNet-trained model. Every model is recorded through Brain-Score's interface
 the benchmark's own regression, folds and split halvings (:mod:`..metrics.unique_variance`).
 """
 from brainscore_memorability import registry, results
+from brainscore_memorability.cli import metric_options
 from brainscore_memorability.errors import MemorabilityError
 
 HELP = "a model's unique IT variance (partial correlation) beyond each control model, compared"
@@ -26,10 +27,12 @@ def add_arguments(parser):
                         help="paired test across sites for comparing controls (default: wilcoxon)")
     parser.add_argument("--output", help="write one row per control to this .json or .csv file")
     parser.add_argument("--neurons", help="write one row per site and control to this .json or .csv file")
+    metric_options.add_arguments(parser)
 
 
-def load_temporal_benchmark(identifier: str, data=None):
-    """One of our temporal IT benchmarks (``data``: another NetCDF), with a single time window."""
+def load_temporal_benchmark(identifier: str, data=None, options=None):
+    """One of our temporal IT benchmarks (``data``: another NetCDF; ``options``: metric options),
+    with a single time window."""
     import brainscore_memorability  # noqa: F401  (registers our identifiers)
     import brainscore_vision
 
@@ -37,7 +40,8 @@ def load_temporal_benchmark(identifier: str, data=None):
     registry.resolve("benchmark", identifier)
     benchmark = None
     if registry.lookup("benchmark", identifier) is not None:  # brainscore-vision's own would download
-        benchmark = rebuild(identifier, data=data) if data else brainscore_vision.load_benchmark(identifier)
+        benchmark = (rebuild(identifier, data=data, **(options or {})) if data or options
+                     else brainscore_vision.load_benchmark(identifier))
     if not isinstance(benchmark, TemporalITBenchmark) or len(benchmark.windows) != 1:
         raise MemorabilityError(f"'{identifier}' is not one of this package's single-window temporal IT "
                                 f"benchmarks (e.g. Kar2019-IT-early); see `brainscore list benchmarks`")
@@ -45,45 +49,57 @@ def load_temporal_benchmark(identifier: str, data=None):
 
 
 def record(model_identifier: str, benchmark):
-    """The model's IT features in the benchmark's window: images (benchmark order) x features."""
+    """(the model's IT features in the benchmark's window: images (benchmark order) x features,
+    the loaded model's identifier with its weights tag)."""
     import brainscore_vision
 
     from brainscore_memorability.benchmarks.temporal_it import model_features
     registry.resolve("model", model_identifier)
-    activations = benchmark.record(brainscore_vision.load_model(model_identifier))
-    return model_features(activations, benchmark.rates[1], benchmark.windows, 0)
+    model = brainscore_vision.load_model(model_identifier)
+    activations = benchmark.record(model)
+    return (model_features(activations, benchmark.rates[1], benchmark.windows, 0),
+            getattr(model, "identifier", model_identifier))
 
 
 def compare_controls(model: str, controls: list[str], benchmark_identifier: str, data=None,
-                     partition: bool = False, test: str = "wilcoxon"):
+                     partition: bool = False, test: str = "wilcoxon", options=None):
     """(summary rows, one per control; per-site rows) of B's unique variance beyond each control.
 
-    Summary columns: model, control, benchmark, unique_variance (median over sites, %), error
-    (bootstrap s.e. of that median, %), partial_r (median), ev_model and ev_control (median % EV
-    alone), n_sites, [partition_unique (median EV(A+B) - EV(A), %)], and for every control after
-    the first the paired comparison of the sites' unique variance with the first's
-    (difference = this - first, its bootstrap CI, test, p_value, effect size).
+    Summary columns: model, control (the loaded identifiers, weights tag included), benchmark,
+    unique_variance (median over sites, %), error (bootstrap s.e. over sites of that median, %),
+    partial_r (median), ev_model and ev_control (median % EV alone), n_sites, metric_options
+    (JSON: every option the metric ran with), [partition_unique (median EV(A+B) - EV(A), %)], and
+    for every control after the first the paired comparison of the sites' unique variance with the
+    first's (difference = this - first, its bootstrap CI, test, p_value, effect size).
+    ``options``: metric options (keywords of ``explained_variance_details``).
     """
+    import json
+
     import numpy as np
 
+    from brainscore_memorability import adapters
     from brainscore_memorability.analysis.statistics import paired_comparison
-    from brainscore_memorability.benchmarks.temporal_it import bootstrap_median_error
+    from brainscore_memorability.metrics.explained_variance import explained_variance_details
     from brainscore_memorability.metrics.unique_variance import unique_variance_against
-    benchmark = load_temporal_benchmark(benchmark_identifier, data)
+    benchmark = load_temporal_benchmark(benchmark_identifier, data, options)
     rates = benchmark.rates[0][..., 0]
-    features = {name: record(name, benchmark) for name in dict.fromkeys([model, *controls])}
-    found = unique_variance_against(features[model], {c: features[c] for c in controls}, rates,
-                                    partition=partition, **benchmark.metric_options)
+    recorded = {name: record(name, benchmark) for name in dict.fromkeys([model, *controls])}
+    features = {name: pair[0] for name, pair in recorded.items()}
+    tagged = {name: pair[1] for name, pair in recorded.items()}
+    found = unique_variance_against(features[model], {c: features[c] for c in controls}, rates, partition=partition,
+                                    **adapters.with_groups(explained_variance_details, benchmark.metric_options,
+                                                           benchmark.groups))
+    recorded_options = json.dumps(benchmark.options, sort_keys=True, default=str)
     neuroid_ids = benchmark.assembly["neuroid_id"].values
     summary, sites = [], []
     for control, result in found.items():
-        row = {"model": model, "control": control, "benchmark": benchmark_identifier,
+        row = {"model": tagged[model], "control": tagged[control], "benchmark": benchmark_identifier,
                "unique_variance": float(np.nanmedian(result.unique_b)),
-               "error": 100 * bootstrap_median_error(result.unique_b / 100),
+               "error": 100 * adapters.bootstrap_median_error(result.unique_b / 100),
                "partial_r": float(np.nanmedian(result.partial_r_b)),
                "ev_model": float(np.nanmedian(result.b.explained_variance)),
                "ev_control": float(np.nanmedian(result.a.explained_variance)),
-               "n_sites": int(np.isfinite(result.unique_b).sum())}
+               "n_sites": int(np.isfinite(result.unique_b).sum()), "metric_options": recorded_options}
         per_site = {"unique_variance": result.unique_b, "partial_r": result.partial_r_b,
                     "ev_model": result.b.explained_variance, "ev_control": result.a.explained_variance}
         if partition:
@@ -92,11 +108,11 @@ def compare_controls(model: str, controls: list[str], benchmark_identifier: str,
         if control != controls[0]:
             comparison = paired_comparison(found[controls[0]].unique_b, result.unique_b, test=test,
                                            label=f"beyond {control} - beyond {controls[0]}")
-            row.update(vs_control=controls[0], difference=comparison.difference, ci_low=comparison.ci_low,
+            row.update(vs_control=tagged[controls[0]], difference=comparison.difference, ci_low=comparison.ci_low,
                        ci_high=comparison.ci_high, test=test, p_value=comparison.p_value,
                        effect_size=comparison.effect_size, effect_size_name=comparison.effect_size_name)
         summary.append(row)
-        sites += [{"neuroid_id": str(neuroid), "model": model, "control": control,
+        sites += [{"neuroid_id": str(neuroid), "model": tagged[model], "control": tagged[control],
                    **{key: float(values[i]) for key, values in per_site.items()}}
                   for i, neuroid in enumerate(neuroid_ids)]
     return summary, sites
@@ -111,7 +127,8 @@ def run(args) -> int:
     console = Console(stderr=True)
     with console.status(f"recording {args.model} and {len(args.control)} control(s) on {args.benchmark}, fitting"):
         summary, sites = compare_controls(args.model, args.control, args.benchmark, data=args.data,
-                                          partition=args.partition, test=args.test)
+                                          partition=args.partition, test=args.test,
+                                          options=metric_options.from_args(args))
     for row in summary:
         line = (f"{row['model']} beyond {row['control']} on {row['benchmark']}: unique variance "
                 f"{row['unique_variance']:.2f} +- {row['error']:.2f} % (median over {row['n_sites']} sites), "

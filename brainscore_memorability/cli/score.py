@@ -1,5 +1,8 @@
 """``brainscore score``: score any Brain-Score model on any benchmark, ours or brainscore-vision's."""
+import shlex
+
 from brainscore_memorability import registry, results
+from brainscore_memorability.cli import metric_options
 from brainscore_memorability.errors import MemorabilityError
 
 HELP = "score a model on a benchmark and print (and optionally save) the result"
@@ -15,13 +18,29 @@ def add_arguments(parser):
                         "(from `brainscore package-data`) instead of the configured data")
     parser.add_argument("--window", nargs="+", type=int, metavar="MS", help="our temporal IT benchmarks: "
                         "START END for one window, START END STEP for a time course of STEP-ms windows (ms)")
+    metric_options.add_arguments(parser)
 
 
-def score(model_identifier: str, benchmark_identifier: str, data=None, windows=None):
-    """Load both through brainscore_vision's loaders and score; returns the Brain-Score ``Score``.
+def command_line(model: str, benchmark: str, data=None, windows=None, weights=None, output=None,
+                 **options) -> str:
+    """The exact ``brainscore score ...`` command for these arguments and metric options
+    (keywords of ``explained_variance_details``, e.g. n_components=10, n_splits=4), shell-quoted.
+    ``windows``: (START, END) or (START, END, STEP) in ms."""
+    parts = ["brainscore", "score", "--model", model, "--benchmark", benchmark]
+    parts += ["--weights", str(weights)] if weights else []
+    parts += ["--data", str(data)] if data else []
+    parts += ["--window", *map(str, windows)] if windows else []
+    parts += metric_options.as_flags(options)
+    parts += ["--output", str(output)] if output else []
+    return shlex.join(parts)
 
-    ``data`` (a NetCDF) and ``windows`` ([(start_ms, end_ms)]) rebuild one of our temporal IT
-    benchmarks on that data and those windows.
+
+def score(model_identifier: str, benchmark_identifier: str, data=None, windows=None, options=None):
+    """Load both through brainscore_vision's loaders and score; returns the Brain-Score ``Score``,
+    with the scored model's identifier (weights tag included) in ``attrs['model_identifier']``.
+
+    ``data`` (a NetCDF), ``windows`` ([(start_ms, end_ms)]) and metric ``options`` (keywords of
+    ``explained_variance_details``) rebuild one of our temporal IT benchmarks with them.
 
     Unlike ``brainscore_vision.score`` this writes nothing (no pickle into site-packages).
     """
@@ -31,12 +50,14 @@ def score(model_identifier: str, benchmark_identifier: str, data=None, windows=N
     registry.resolve("model", model_identifier)
     registry.resolve("benchmark", benchmark_identifier)
     model = brainscore_vision.load_model(model_identifier)
-    if data or windows:
+    if data or windows or options:
         from brainscore_memorability.benchmarks.temporal_it import rebuild
-        benchmark = rebuild(benchmark_identifier, data=data, windows=windows)
+        benchmark = rebuild(benchmark_identifier, data=data, windows=windows, **(options or {}))
     else:
         benchmark = brainscore_vision.load_benchmark(benchmark_identifier)
-    return score_benchmark(benchmark, model)
+    result = score_benchmark(benchmark, model)
+    result.attrs["model_identifier"] = getattr(model, "identifier", model_identifier)
+    return result
 
 
 def run(args) -> int:
@@ -47,16 +68,18 @@ def run(args) -> int:
         raise MemorabilityError(f"--window takes START END or START END STEP (ms), not {args.window}")
     from brainscore_memorability.benchmarks.temporal_it import time_course
     windows = None if not args.window else [tuple(args.window)] if len(args.window) == 2 else time_course(*args.window)
+    options = metric_options.from_args(args)
     if args.weights:  # the model factory reads them from the model's weights environment variable
         from brainscore_memorability.models.weights import use_weights
         use_weights(args.model, args.weights)
     console = Console(stderr=True)
     with console.status(f"scoring {args.model} on {args.benchmark} (extracting activations, fitting)"):
-        result = score(args.model, args.benchmark, data=args.data, windows=windows)
+        result = score(args.model, args.benchmark, data=args.data, windows=windows, options=options)
+    model = result.attrs["model_identifier"]  # with its weights tag: a random control is not a trained model
     label = args.benchmark + (f"@{args.window[0]}-{args.window[1]}ms" if args.window else "") + (
         f"/{args.window[2]}ms" if args.window and len(args.window) == 3 else "")
-    rows = [results.score_row(result, args.model, label)] + [  # one row per window of a time course
-        results.score_row(w, args.model, f"{args.benchmark}@{w.attrs['window'][0]}-{w.attrs['window'][1]}ms")
+    rows = [results.score_row(result, model, label)] + [  # one row per window of a time course
+        results.score_row(w, model, f"{args.benchmark}@{w.attrs['window'][0]}-{w.attrs['window'][1]}ms")
         for w in result.attrs.get("windows", [])]
     print(results.format_table(rows))
     if args.output:

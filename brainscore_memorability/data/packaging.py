@@ -7,7 +7,9 @@ rates with dims
 * ``neuroid``: one per recording site, coords ``neuroid_id``, ``animal``, ``region``;
 * ``time_bin``: coords ``time_bin_start`` and ``time_bin_end`` in ms after stimulus onset.
 
-A missing trial is NaN. :func:`package` turns what labs hand over (HDF5 or NumPy arrays of rates,
+A missing trial is NaN. A time bin labelled t (``time_bin_start`` t, ``time_bin_end`` t + step)
+covers [t, t + step) ms after stimulus onset. Arrays come out of the format only through
+:func:`brainscore_memorability.adapters.trial_rates`. :func:`package` turns what labs hand over (HDF5 or NumPy arrays of rates,
 images x neurons x repetitions x time bins, one array per monkey or one for all, plus an image
 folder or CSV) into that assembly written as Brain-Score's upload-ready files
 (``assy_<id>.nc``, ``stimulus_<id>.csv``, ``stimulus_<id>.zip``; ids with '.' written as '_').
@@ -24,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from brainscore_memorability import atomic
+from brainscore_memorability.adapters import has_coord
 from brainscore_memorability.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -152,13 +155,6 @@ def validate_assembly(assembly, source: str):
     return assembly.transpose("presentation", "neuroid", "time_bin")
 
 
-def has_coord(assembly, name: str, dim: str) -> bool:
-    try:  # MultiIndex levels are not in ``.coords`` in this xarray
-        return assembly[name].dims == (dim,)
-    except KeyError:
-        return False
-
-
 def select_region(assembly, region: str):
     """The neuroids of ``region`` (attrs and ``.stimulus_set`` kept), validated; DataError if none."""
     source = assembly.attrs.get("source_file") or assembly.attrs.get("identifier", "assembly")
@@ -171,29 +167,6 @@ def select_region(assembly, region: str):
     selected = type(assembly)(assembly.isel(neuroid=keep))
     selected.attrs = dict(assembly.attrs)
     return selected
-
-
-def to_rates(assembly, stimulus_ids=None, values=None) -> tuple[np.ndarray, np.ndarray]:
-    """(rates images x neurons x repetitions x time bins, stimulus_ids) from a format assembly.
-
-    Images follow ``stimulus_ids`` (default: order of first appearance); repetitions are the
-    trials of each image in presentation order, NaN-padded to the largest count. ``values``
-    (presentation x neuroid x anything, e.g. the rates already averaged into windows) replaces the
-    assembly's own values.
-    """
-    assembly = assembly.transpose("presentation", "neuroid", "time_bin")
-    values = np.asarray(assembly.values if values is None else values, dtype=float)
-    presented = pd.Index(assembly["stimulus_id"].values)
-    stimulus_ids = pd.unique(presented) if stimulus_ids is None else np.asarray(stimulus_ids)
-    image = pd.Index(stimulus_ids).get_indexer(presented)
-    if (missing := set(stimulus_ids) - set(presented)):
-        raise DataError(f"no recorded trial for {len(missing)} stimulus_id(s), e.g. {sorted(missing)[:3]}")
-    keep = image >= 0
-    image = image[keep]
-    trial = pd.Series(image).groupby(image).cumcount().to_numpy()
-    rates = np.full((len(stimulus_ids), values.shape[1], trial.max() + 1) + values.shape[2:], np.nan)
-    rates[image, :, trial] = values[keep]
-    return rates, stimulus_ids
 
 
 def _identifiers(values, name: str, source: str) -> list[str]:

@@ -6,8 +6,9 @@ Public API (one implementation each, shared by every analysis):
 * :mod:`.regression`: folds, cross_validated_predictions (per-site PLS1 by default, joint PLS2, ridge);
 * :mod:`.backend`: numpy or torch (``device=``) for the regressions' linear algebra;
 * :mod:`.explained_variance`: explained_variance, explained_variance_details, ExplainedVariance;
-* :mod:`.brainscore_metric` (imported lazily: needs brainscore_core): ExplainedVarianceMetric,
-  brainscore_standard_score, rates_from_assembly, features_for.
+* :mod:`.brainscore_metric` (imported lazily): the Brain-Score metrics ExplainedVarianceMetric,
+  UniqueVarianceMetric, CKAMetric (assemblies <-> arrays through :mod:`brainscore_memorability.adapters`)
+  and brainscore_standard_score.
 """
 from brainscore_memorability.metrics.explained_variance import (
     ExplainedVariance, explained_variance, explained_variance_details)
@@ -15,19 +16,6 @@ from brainscore_memorability.metrics.regression import cross_validated_predictio
 from brainscore_memorability.metrics.reliability import (
     correlate, halving_permutations, spearman_brown, split_half_means, split_half_reliability)
 from brainscore_memorability.registry import register
-
-
-def _kar_ev_metric(regression: str):
-    def factory(**options):
-        from brainscore_memorability.metrics.brainscore_metric import ExplainedVarianceMetric
-        return ExplainedVarianceMetric(regression=regression, **options)
-    return factory
-
-
-register("metric", "kar-ev-pls", "Kar-lab noise-corrected % EV per neuroid, PLS1 per site (20 comps, 10 folds)",
-         _kar_ev_metric("pls"))
-register("metric", "kar-ev-ridge", "Kar-lab noise-corrected % EV per neuroid, ridge (alpha 0.1, 10 folds)",
-         _kar_ev_metric("ridge"))
 
 # --- CKA, partial correlation and unique variance (issue 4) ---
 from brainscore_memorability.metrics.cka import cka, cka_matrix, minibatch_cka  # noqa: E402
@@ -44,12 +32,17 @@ def _metric(module: str, name: str, **defaults):
     return factory
 
 
-_CKA, _UV = "brainscore_memorability.metrics.cka", "brainscore_memorability.metrics.unique_variance"
+_WRAPPERS = "brainscore_memorability.metrics.brainscore_metric"
+register("metric", "kar-ev-pls", "Kar-lab noise-corrected % EV per neuroid, PLS1 per site (20 comps, 10 folds)",
+         _metric(_WRAPPERS, "ExplainedVarianceMetric", regression="pls"))
+register("metric", "kar-ev-ridge", "Kar-lab noise-corrected % EV per neuroid, ridge (alpha 0.1, 10 folds)",
+         _metric(_WRAPPERS, "ExplainedVarianceMetric", regression="ridge"))
+
 register("metric", "cka-rbf", "CKA, RBF kernel, bandwidth = rbf_threshold x median distance (Kornblith et al. 2019)",
-         _metric(_CKA, "CKAMetric", kernel="rbf"))
+         _metric(_WRAPPERS, "CKAMetric", kernel="rbf"))
 register("metric", "cka-minibatch", "linear debiased CKA over batches of 256 images (Nguyen et al. 2021)",
-         _metric(_CKA, "CKAMetric", debiased=True, batch_size=256))
+         _metric(_WRAPPERS, "CKAMetric", debiased=True, batch_size=256))
 register("metric", "unique-variance", "noise-corrected partial-correlation % EV beyond a control model "
-         "(load_metric('unique-variance', control=features))", _metric(_UV, "UniqueVarianceMetric"))
+         "(load_metric('unique-variance', control=features))", _metric(_WRAPPERS, "UniqueVarianceMetric"))
 register("metric", "unique-variance-partition", "EV(control + model) - EV(control), cross-validated "
-         "(load_metric(..., control=features))", _metric(_UV, "UniqueVarianceMetric", view="partition"))
+         "(load_metric(..., control=features))", _metric(_WRAPPERS, "UniqueVarianceMetric", view="partition"))

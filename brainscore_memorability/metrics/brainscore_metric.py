@@ -1,9 +1,15 @@
 """Brain-Score edge of the metrics: assemblies in, a Brain-Score ``Score`` out.
 
-:class:`ExplainedVarianceMetric` (registered as 'kar-ev-pls' and 'kar-ev-ridge') computes the
-Kar lab's noise-corrected % EV (:mod:`.explained_variance`) from a model's features
-(presentation x neuroid) and a neural assembly with repetitions (presentation (stimulus_id,
-repetition) x neuroid [x one time_bin]).
+Every Brain-Score metric of this package is a ``brainscore_core.metrics.Metric`` here, and turns
+assemblies into arrays and arrays into Scores only through :mod:`brainscore_memorability.adapters`
+(so ``error`` means the same everywhere: the bootstrap standard error over sites of the median):
+
+* :class:`ExplainedVarianceMetric` ('kar-ev-pls', 'kar-ev-ridge'): the Kar lab's noise-corrected
+  % EV (:mod:`.explained_variance`) from a model's features (presentation x neuroid) and a neural
+  assembly with repetitions (presentation (stimulus_id, repetition) x neuroid [x one time_bin]);
+* :class:`UniqueVarianceMetric` ('unique-variance', 'unique-variance-partition'): the unique % EV
+  beyond a control model (:mod:`.unique_variance`);
+* :class:`CKAMetric` ('cka-rbf', 'cka-minibatch'): CKA between two assemblies (:mod:`.cka`).
 
 :func:`brainscore_standard_score` computes Brain-Score's own score on the same arrays with
 brainscore_vision's metrics, for comparison. It differs from the Kar lab's EV in four ways:
@@ -26,90 +32,106 @@ neural reliability 0.781, model reliability 0.976); Brain-Score r 0.641, ceiling
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-import pandas as pd
-
 from brainscore_core.metrics import Metric, Score
-from brainscore_core.supported_data_standards.brainio.assemblies import DataAssembly, walk_coords
 
-from brainscore_memorability.errors import DataError
+from brainscore_memorability import adapters
 from brainscore_memorability.metrics.explained_variance import explained_variance_details
-
-
-def rates_from_assembly(assembly) -> tuple[np.ndarray, np.ndarray]:
-    """(rates images x neurons x repetitions, stimulus_ids (images,)) from a neural assembly.
-
-    assembly: presentation x neuroid [x time_bin of size 1], presentation coords ``stimulus_id``
-    and (optionally) ``repetition``; without ``repetition``, a stimulus's presentations are
-    numbered in order. Images keep their order of first appearance; a stimulus with fewer
-    repetitions than others gets NaN (missing trials).
-    """
-    assembly = _presentation_by_neuroid(assembly, "neural assembly")
-    stimulus_ids = assembly["stimulus_id"].values
-    if _has_coord(assembly, "repetition"):
-        repetitions = assembly["repetition"].values
-    else:
-        repetitions = pd.Series(stimulus_ids).groupby(stimulus_ids).cumcount().values
-    image_index, unique_ids = pd.factorize(stimulus_ids)
-    repetition_index, unique_repetitions = pd.factorize(repetitions)
-    if pd.MultiIndex.from_arrays([image_index, repetition_index]).has_duplicates:
-        raise DataError("neural assembly has two presentations with the same stimulus_id and "
-                        "repetition; give each trial its own repetition value")
-    rates = np.full((len(unique_ids), assembly.sizes["neuroid"], len(unique_repetitions)), np.nan)
-    rates[image_index, :, repetition_index] = assembly.values
-    return rates, np.asarray(unique_ids)
-
-
-def features_for(source, stimulus_ids: np.ndarray) -> np.ndarray:
-    """Model features (images x features) in the order of ``stimulus_ids`` (one row per stimulus;
-    repeated presentations of a stimulus in ``source`` are averaged)."""
-    source = _presentation_by_neuroid(source, "model features")
-    frame = pd.DataFrame(source.values).groupby(source["stimulus_id"].values, sort=False).mean()
-    missing = pd.Index(stimulus_ids).difference(frame.index)
-    if len(missing):
-        raise DataError(f"model features lack {len(missing)} of the neural stimuli "
-                        f"(e.g. {list(missing[:3])}): record the model on the benchmark's stimuli")
-    return frame.loc[stimulus_ids].values
 
 
 class ExplainedVarianceMetric(Metric):
     """Brain-Score metric: Kar-lab noise-corrected % EV of each neuroid (options as
     :func:`.explained_variance.explained_variance_details`).
 
-    Calling it with (source, target) returns a Score whose value is the median over neuroids of
-    the % EV divided by 100 (a fraction, already noise-corrected: no further ceiling), with attrs
-    ``explained_variance``, ``r``, ``neural_reliability``, ``model_reliability`` (per neuroid,
-    DataArrays with the target's neuroid coords; EV in %), ``median_explained_variance`` (%)
-    and ``error`` (standard deviation over split halvings of the per-split median EV, fraction).
+    Calling it with (source, target) returns the Score of
+    :func:`brainscore_memorability.adapters.explained_variance_score`: the median over neuroids of
+    the % EV divided by 100 (a fraction, already noise-corrected: no further ceiling), per-neuroid
+    values in attrs, ``error`` (bootstrap s.e. over neuroids of the median) and ``metric_options``.
+    A target with an ``animal`` coordinate has each animal's repetitions halved on their own
+    (where the metric supports it).
     """
 
     def __init__(self, regression: str = "pls", **options):
-        self.regression, self.options = regression, options
+        self.options = {"regression": regression, **options}
+        adapters.effective_options(explained_variance_details, self.options)  # unknown option: error now
 
     def __call__(self, source, target):
-        rates, stimulus_ids = rates_from_assembly(target)
-        features = features_for(source, stimulus_ids)
-        details = explained_variance_details(features, rates, regression=self.regression, **self.options)
-        score = median_percent_score(details.explained_variance, details.explained_variance_per_split,
-                                     "median_explained_variance")
-        target = _presentation_by_neuroid(target, "neural assembly")
-        for name in ("explained_variance", "r", "neural_reliability", "model_reliability"):
-            score.attrs[name] = _per_neuroid(getattr(details, name), target)
+        target = adapters.presentation_by_neuroid(target, "neural assembly")
+        rates, stimulus_ids = adapters.trial_rates(target)
+        features, _ = adapters.stimulus_features(source, stimulus_ids)
+        options = adapters.with_groups(explained_variance_details, self.options, adapters.neuroid_groups(target))
+        details = explained_variance_details(features, rates, **options)
+        return adapters.explained_variance_score(
+            details, target, options=adapters.effective_options(explained_variance_details, self.options))
+
+
+class UniqueVarianceMetric(Metric):
+    """Brain-Score metric: a model's unique % EV of each neuroid beyond a control model.
+
+    ``UniqueVarianceMetric(control, view="partial")(source, target)``: ``control`` and ``source``
+    are model features (presentation x neuroid with ``stimulus_id``) recorded on the target's
+    stimuli; ``target`` a neural assembly with repetitions (as the 'kar-ev-*' metrics take).
+    ``view`` 'partial' scores the noise-corrected partial-correlation EV of the source beyond the
+    control, 'partition' EV(control + source) - EV(control). ``options`` as
+    :func:`.unique_variance.unique_variance`. Returns :func:`.adapters.median_score` of the unique
+    variance (name ``unique_variance``, %), with per-neuroid ``partial_r``, ``explained_variance``
+    (source alone, %), ``control_explained_variance`` (%) and ``view`` in attrs.
+    """
+    VIEWS = ("partial", "partition")
+
+    def __init__(self, control, view: str = "partial", **options):
+        from brainscore_memorability.metrics.unique_variance import unique_variance
+        if view not in self.VIEWS:
+            raise ValueError(f"view must be one of {self.VIEWS}, not {view!r}")
+        self.control, self.view, self.options = control, view, options
+        adapters.effective_options(unique_variance, options)  # (its options flow to explained_variance_details)
+
+    def __call__(self, source, target):
+        from brainscore_memorability.metrics.unique_variance import unique_variance
+        target = adapters.presentation_by_neuroid(target, "neural assembly")
+        rates, stimulus_ids = adapters.trial_rates(target)
+        options = adapters.with_groups(explained_variance_details, self.options, adapters.neuroid_groups(target))
+        result = unique_variance(adapters.stimulus_features(self.control, stimulus_ids, "control features")[0],
+                                 adapters.stimulus_features(source, stimulus_ids)[0],
+                                 rates, partition=self.view == "partition", **options)
+        values = result.unique_b if self.view == "partial" else result.partition_unique_b
+        recorded = {**adapters.effective_options(explained_variance_details, {}), **self.options, "view": self.view}
+        score = adapters.median_score(values, target, "unique_variance", options=recorded)
+        score.attrs.update(
+            view=self.view, partial_r=adapters.per_neuroid(result.partial_r_b, target, "partial_r"),
+            explained_variance=adapters.per_neuroid(result.b.explained_variance, target, "explained_variance"),
+            control_explained_variance=adapters.per_neuroid(result.a.explained_variance, target,
+                                                            "control_explained_variance"))
         return score
 
 
-def median_percent_score(values: np.ndarray, per_split: np.ndarray, median_name: str) -> Score:
-    """Score(median over neurons of ``values`` (%, neurons) / 100), attrs ``median_name`` (that median, %) and
-    ``error``: the standard deviation over split halvings of the per-split median (``per_split``:
-    neurons x splits), as a fraction; NaN neurons are skipped, NaN where none is finite."""
-    median = float(_nanmedian_quiet(values, axis=0))
-    per_split_median = _nanmedian_quiet(per_split, axis=0)
-    score = Score(median / 100)
-    score.attrs[median_name] = median
-    score.attrs["error"] = float(np.nanstd(per_split_median) / 100) if np.isfinite(per_split_median).any() else np.nan
-    return score
+class CKAMetric(Metric):
+    """Brain-Score metric: CKA between two assemblies (presentation x neuroid) of the same images.
+
+    Repeated presentations of an image are averaged first (:func:`.adapters.stimulus_features`;
+    neural data: images x neurons, NaN trials skipped); the images are aligned on ``stimulus_id``.
+    Options as :func:`.cka.cka_matrix`. Returns Score(CKA) with the options in attrs
+    (``metric_options`` and, as before, each option by name).
+    """
+
+    def __init__(self, kernel: str = "linear", debiased: bool = False, rbf_threshold: float = 1.0,
+                 batch_size: int | None = None, seed: int = 0):
+        self.options = dict(kernel=kernel, debiased=debiased, rbf_threshold=rbf_threshold,
+                            batch_size=batch_size, seed=seed)
+
+    def __call__(self, assembly1, assembly2):
+        from brainscore_memorability.metrics.cka import cka_matrix
+        value = cka_matrix({"assembly1": _per_image(assembly1)}, {"assembly2": _per_image(assembly2)}, **self.options)
+        score = Score(float(value.values[0, 0]))
+        score.attrs.update({**value.attrs, "metric_options": dict(self.options)})
+        return score
+
+
+def _per_image(assembly):
+    """images x features DataArray labelled by stimulus_id (repetitions averaged), as CKA aligns it."""
+    import xarray as xr
+    features, stimulus_ids = adapters.stimulus_features(assembly, what="assembly")
+    return xr.DataArray(features, dims=("presentation", "neuroid"), coords={"stimulus_id": ("presentation", stimulus_ids)})
 
 
 def brainscore_standard_score(features: np.ndarray, rates: np.ndarray) -> dict:
@@ -151,33 +173,3 @@ def brainscore_standard_score(features: np.ndarray, rates: np.ndarray) -> dict:
     score = explained_variance(raw, ceiling)
     return {"r": float(raw), "ceiling": float(ceiling), "score": float(score)}
 
-
-def _presentation_by_neuroid(assembly, what: str):
-    if "time_bin" in assembly.dims:
-        if assembly.sizes["time_bin"] != 1:
-            raise DataError(f"{what} has {assembly.sizes['time_bin']} time bins; average the "
-                            f"time window first (one time bin per metric call)")
-        assembly = assembly.squeeze("time_bin", drop=True)
-    if set(assembly.dims) != {"presentation", "neuroid"}:
-        raise DataError(f"{what} must have dims presentation x neuroid, got {assembly.dims}")
-    if not _has_coord(assembly, "stimulus_id"):
-        raise DataError(f"{what} lacks the presentation coordinate 'stimulus_id'")
-    return assembly.transpose("presentation", "neuroid")
-
-
-def _has_coord(assembly, name: str) -> bool:
-    """Whether ``name`` is a coordinate, including a level of a MultiIndex (not in ``.coords``)."""
-    return any(coord == name for coord, _, _ in walk_coords(assembly))
-
-
-def _per_neuroid(values: np.ndarray, target) -> DataAssembly:
-    """values (neuroids,) as an assembly carrying the target's neuroid coordinates."""
-    coords = {coord: ("neuroid", coord_values) for coord, dims, coord_values in walk_coords(target)
-              if dims == ("neuroid",)}
-    return DataAssembly(values, dims=["neuroid"], coords=coords)
-
-
-def _nanmedian_quiet(values: np.ndarray, axis: int) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slice -> NaN
-        return np.nanmedian(values, axis=axis)

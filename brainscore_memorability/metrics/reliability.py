@@ -112,17 +112,18 @@ def split_half_means(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
     """
     rates = check_rates(rates)
     n_repetitions = rates.shape[2]
-    if permutations is None:
-        permutations = halving_permutations(n_repetitions, n_splits, seed)
-    permutations = np.asarray(permutations)
-    if permutations.ndim != 2 or permutations.shape[1] != n_repetitions or not all(
-            np.array_equal(np.sort(p), np.arange(n_repetitions)) for p in permutations):
-        raise ValueError(f"permutations must be n_splits x {n_repetitions} permutations of "
-                         f"range({n_repetitions}), got shape {permutations.shape}")
+    if permutations is None:  # drawn per neuron or group in halving_masks; checks the counts here
+        halving_permutations(n_repetitions, n_splits, seed)
+    else:
+        permutations = np.asarray(permutations)
+        if permutations.ndim != 2 or permutations.shape[1] != n_repetitions or not all(
+                np.array_equal(np.sort(p), np.arange(n_repetitions)) for p in permutations):
+            raise ValueError(f"permutations must be n_splits x {n_repetitions} permutations of "
+                             f"range({n_repetitions}), got shape {permutations.shape}")
     valid = np.isfinite(rates)
-    first = halving_masks(valid, permutations, groups)  # neurons x reps x splits
+    first = halving_masks(valid, permutations, groups, n_splits, seed)  # neurons x reps x splits
     values, counts = np.where(valid, rates, 0.0), valid.astype(float)
-    sums1 = np.empty(rates.shape[:2] + (len(permutations),))
+    sums1 = np.empty(rates.shape[:2] + (first.shape[2],))
     counts1 = np.empty_like(sums1)
     # neurons sharing a halving (usually all, or one group per animal): one product each
     masks, which = np.unique(first, axis=0, return_inverse=True)
@@ -136,11 +137,17 @@ def split_half_means(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
                 np.where(counts2 > 0, sums2 / counts2, np.nan))
 
 
-def halving_masks(valid: np.ndarray, permutations: np.ndarray, groups=None) -> np.ndarray:
+def halving_masks(valid: np.ndarray, permutations: np.ndarray | None = None, groups=None,
+                  n_splits: int = 10, seed: int = 0) -> np.ndarray:
     """Half-1 membership, neurons x repetitions x splits (bool), of the module docstring's halving.
 
-    valid: images x neurons x repetitions (True = a recorded trial). Half 2 is every other
-    repetition (those without trials of the neuron add nothing to either half).
+    valid: images x neurons x repetitions (True = a recorded trial). A neuron (or, with ``groups``,
+    a group of neurons, e.g. an animal) is halved over its own recorded repetitions: without
+    ``permutations``, split s draws ``halving_permutations(n_own, n_splits, seed)`` over those n_own
+    repetitions, so an animal's halves do not depend on how many repetitions another animal has
+    (nor on the NaN padding); given ``permutations`` (a peer's halvings over every repetition),
+    each is restricted to the recorded repetitions. Half 1 gets ceil(n_own/2) of them; half 2 is
+    every other repetition. With every repetition recorded both give reverse-pred's halving.
     """
     used = valid.any(axis=0)  # neurons x repetitions: repetitions holding a trial of the neuron
     if groups is not None:
@@ -150,11 +157,18 @@ def halving_masks(valid: np.ndarray, permutations: np.ndarray, groups=None) -> n
         for label in np.unique(groups):
             used[groups == label] = used[groups == label].any(axis=0)
     patterns, which = np.unique(used, axis=0, return_inverse=True)
-    first = np.zeros(used.shape + (len(permutations),), dtype=bool)
+    first = np.zeros(used.shape + (n_splits if permutations is None else len(permutations),), dtype=bool)
     for number, pattern in enumerate(patterns):
-        for split, permutation in enumerate(permutations):
-            order = permutation[pattern[permutation]]
-            first[np.flatnonzero(which.ravel() == number)[:, None], order[:(len(order) + 1) // 2], split] = True
+        own = np.flatnonzero(pattern)
+        if permutations is not None:
+            orders = [permutation[pattern[permutation]] for permutation in permutations]
+        elif len(own) >= 2:
+            orders = own[halving_permutations(len(own), n_splits, seed)]
+        else:  # one recorded repetition: half 2 stays empty, so the neuron's reliability is NaN
+            orders = [own] * n_splits
+        neurons = np.flatnonzero(which.ravel() == number)[:, None]
+        for split, order in enumerate(orders):
+            first[neurons, order[:(len(order) + 1) // 2], split] = True
     return first
 
 

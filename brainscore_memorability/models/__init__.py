@@ -8,10 +8,11 @@ from __future__ import annotations
 import functools
 
 from brainscore_memorability.models import identifiers
+from brainscore_memorability.models.catalogue import ARCHITECTURES
 from brainscore_memorability.registry import register
 
 _DESCRIPTIONS = {
-    "imagenet": "{arch} trained on ImageNet (torchvision weights), memorability-free baseline",
+    "imagenet": "{arch} trained on ImageNet ({weights}, the 90-epoch recipe), memorability-free baseline",
     "lamem": "{arch} trained to predict LaMem memorability (regression head)",
     "joint": "{arch} trained jointly on ImageNet categories and LaMem memorability (both heads)",
 }
@@ -47,7 +48,8 @@ def _register_all() -> None:
     for objective in identifiers.OBJECTIVES:
         for arch in identifiers.ARCHS:
             name = f"memnet-{objective}-{arch}"
-            register("model", name, _DESCRIPTIONS[objective].format(arch=arch),
+            weights = ARCHITECTURES[arch].imagenet_weights_tag().replace("-", " ", 1)
+            register("model", name, _DESCRIPTIONS[objective].format(arch=arch, weights=weights),
                      functools.partial(load_model, name))
     for alias, target in identifiers.ALIASES.items():
         register("model", alias, f"alias of {target}", functools.partial(load_model, target))

@@ -15,8 +15,13 @@ class Architecture:
     """How to build one backbone and where its parts are.
 
     :meth:`build` returns the full ImageNet classifier through torchvision's (or timm's) model and
-    weights API; ``imagenet_weights`` names the official weights (a torchvision weights enum member,
-    ``DEFAULT`` = the best published; ignored for timm). ``classifier`` is the dotted name of its
+    weights API; ``imagenet_weights`` pins the official weights by name (a torchvision weights enum
+    member; ignored for timm). The baselines use ``IMAGENET1K_V1`` for every architecture: the
+    weights torchvision trained with its 90-epoch reference recipe (the one
+    ``training/configs/imagenet-*.yaml`` reproduce; torchvision's meta ``recipe`` links
+    references/classification#resnet and #alexnet-and-vgg), not ``DEFAULT``, which for
+    resnet50/101/152 is ``IMAGENET1K_V2`` (a 600-epoch recipe with other augmentations) and may
+    move to other weights in a later torchvision. ``classifier`` is the dotted name of its
     final Linear layer, which the heads replace; ``regions`` maps Brain-Score regions to the
     committed layer (dotted module name); ``cka_layers`` lists the layers of the layer-by-layer CKA,
     input to output. Images are ``image_size`` pixels square, normalised with ImageNet's mean and std.
@@ -29,7 +34,7 @@ class Architecture:
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     source: str = "torchvision"  # or "timm"
-    imagenet_weights: str = "DEFAULT"
+    imagenet_weights: str = "IMAGENET1K_V1"
 
     def weights_enum(self):
         """The torchvision weights enum member of the official ImageNet weights (its ``url`` and
@@ -40,9 +45,9 @@ class Architecture:
         return torchvision.models.get_model_weights(self.name)[self.imagenet_weights]
 
     def imagenet_weights_tag(self) -> str:
-        """Names the official ImageNet weights in model identifiers, e.g. ``torchvision-IMAGENET1K_V2``."""
-        enum = self.weights_enum()
-        return f"torchvision-{enum.name}" if enum is not None else f"timm-{self.name}"
+        """Names the official ImageNet weights in model identifiers, e.g. ``torchvision-IMAGENET1K_V1``
+        (no torch import: the weights are pinned by name)."""
+        return f"torchvision-{self.imagenet_weights}" if self.source == "torchvision" else f"timm-{self.name}"
 
     def build(self, pretrained: bool):  # -> torch.nn.Module
         """The ImageNet classifier; with ``pretrained`` its official weights, downloaded on first use
@@ -80,8 +85,8 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in [
     _resnet("resnet18", (2, 2, 2, 2)),
     _resnet("resnet50", (3, 4, 6, 3)),
     _resnet("resnet101", (3, 4, 23, 3)),
-    # ResMem's frozen backbone (torchvision's original resnet152 weights): its ImageNet counterpart
-    _resnet("resnet152", (3, 8, 36, 3), imagenet_weights="IMAGENET1K_V1"),
+    # ResMem's frozen backbone (torchvision's original resnet152 weights, V1): its ImageNet counterpart
+    _resnet("resnet152", (3, 8, 36, 3)),
 ]}
 
 

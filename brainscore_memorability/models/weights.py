@@ -55,7 +55,7 @@ class Weights:
     """The resolved weights of one model.
 
     ``kind`` is ``"file"`` (``path`` holds them, ``sha256`` verified), ``"random"`` (untrained, seed
-    :data:`RANDOM_SEED`) or ``"builtin"`` (``builtin`` names them, e.g. ``torchvision-IMAGENET1K_V2``).
+    :data:`RANDOM_SEED`) or ``"builtin"`` (``builtin`` names them, e.g. ``torchvision-IMAGENET1K_V1``).
     ``origin`` says where they were found, for messages.
     """
     identifier: str

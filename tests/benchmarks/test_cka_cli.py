@@ -45,6 +45,7 @@ def test_model_against_model_on_an_image_folder(planted_files, layered_models, t
                  str(planted_files["images"]), "--output", str(output), "--plot", str(plot)]) == 0
     table = pd.read_csv(output, index_col=0)
     assert list(table.index) == list(table.columns) == LayeredModel.layers
+    assert table.index.name == "bsm-layered-model \\ bsm-layered-model"  # the loaded identifiers (weights tags)
     np.testing.assert_allclose(np.diag(table.values), 1, atol=1e-10)
     np.testing.assert_allclose(table.values, table.values.T, atol=1e-10)
     assert 0.2 < table.loc["pixels", "red"] < 0.9  # a third of the pixels

@@ -75,3 +75,68 @@ def test_zoo_model_with_random_weights_end_to_end(planted_files, tmp_path, monke
         scores[phase] = json.loads(output.read_text())[0]["score"]
     # random conv features still carry the pixels linearly enough to find the early signal
     assert scores["early"] > 0.3 and scores["late"] < 0.1
+
+
+# ---------------------------------------------------------------- issue 12 point 9: one number, one command
+METRIC_FLAGS = ["--regression", "pls", "--components", "5", "--folds", "5", "--halvings", "3",
+                "--reliability-correlation", "spearman"]
+
+
+@pytest.fixture
+def tagged_model_registered(isolated_registry, pixel_model_class):
+    class TaggedPixels(pixel_model_class):
+        identifier = "bsm-pixel-model@random-seed0"  # what a zoo model's identifier looks like
+    isolated_registry.register("model", "bsm-pixel-model", "pixels, with a weights tag", TaggedPixels)
+    return TaggedPixels
+
+
+def test_score_takes_the_metric_options_and_records_them(planted_files, tagged_model_registered, tmp_path):
+    from brainscore_memorability.benchmarks import temporal_it
+    output = tmp_path / "early.json"
+    assert main(["score", "--model", "bsm-pixel-model", "--benchmark", "Kar2019-IT-early",
+                 "--data", str(planted_files["nc"]), *METRIC_FLAGS, "--output", str(output)]) == 0
+    [row] = json.loads(output.read_text())
+    assert row["model"] == "bsm-pixel-model@random-seed0"  # the weights tag names the model
+    options = json.loads(row["metric_options"])
+    assert {k: options[k] for k in ("regression", "n_components", "n_folds", "n_splits", "reliability_correlation")} == {
+        "regression": "pls", "n_components": 5, "n_folds": 5, "n_splits": 3, "reliability_correlation": "spearman"}
+    expected = temporal_it.build("Kar2019", [(70, 100)], data=planted_files["nc"], regression="pls", n_components=5,
+                                 n_folds=5, n_splits=3, reliability_correlation="spearman")(tagged_model_registered())
+    assert row["score"] == pytest.approx(float(expected), abs=1e-12)  # the CLI's number is the Python one
+    default = tmp_path / "default.json"
+    assert main(["score", "--model", "bsm-pixel-model", "--benchmark", "Kar2019-IT-early",
+                 "--data", str(planted_files["nc"]), "--output", str(default)]) == 0
+    assert json.loads(default.read_text())[0]["score"] != pytest.approx(row["score"], abs=1e-6)
+
+
+def test_command_line_renders_the_exact_command():
+    from brainscore_memorability.cli import build_parser, metric_options
+    from brainscore_memorability.cli.score import command_line
+    line = command_line("memnet-lamem-alexnet", "Kar2019-IT-early", data="/data/my assy.nc", windows=(70, 170),
+                        weights="random", n_components=10, n_splits=4, regression="ridge")
+    assert line == ("brainscore score --model memnet-lamem-alexnet --benchmark Kar2019-IT-early --weights random "
+                    "--data '/data/my assy.nc' --window 70 170 --regression ridge --components 10 --halvings 4")
+    import shlex
+    args = build_parser().parse_args(shlex.split(line)[1:])
+    assert metric_options.from_args(args) == {"regression": "ridge", "n_components": 10, "n_splits": 4}
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--benchmark", "MajajHong2015public.IT-pls", "--components", "5"], "not to 'MajajHong2015public.IT-pls'"),
+    (["--benchmark", "Kar2019-IT-early", "--components", "0"], "--components must be a positive whole number"),
+])
+def test_bad_metric_options_exit_1(pixel_model_registered, capsys, arguments, message):
+    assert main(["score", "--model", pixel_model_registered] + arguments) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_fit_flag_reaches_the_metric_or_says_it_cannot(planted_files, pixel_model_registered, capsys, tmp_path):
+    from brainscore_memorability.adapters import accepts
+    from brainscore_memorability.metrics.explained_variance import explained_variance_details
+    output = tmp_path / "joint.json"
+    code = main(["score", "--model", pixel_model_registered, "--benchmark", "Kar2019-IT-early",
+                 "--data", str(planted_files["nc"]), "--fit", "joint", "--output", str(output)])
+    if accepts(explained_variance_details, "fit"):  # per-site PLS (issue 12 point 1) is in
+        assert code == 0 and json.loads(json.loads(output.read_text())[0]["metric_options"])["fit"] == "joint"
+    else:
+        assert code == 1 and "--fit: this version's metric" in capsys.readouterr().err

@@ -19,8 +19,11 @@ def three_models(isolated_registry, pixel_model_class):
         def look_at(self, stimuli, number_of_trials=1):
             return super().look_at(stimuli, number_of_trials).isel(neuroid=slice(0, None, 3))
 
+    class CopyModel(pixel_model_class):
+        identifier = "bsm-pixel-copy"  # rows name the loaded model's own identifier
+
     isolated_registry.register("model", "bsm-pixel-model", "pixels", pixel_model_class)
-    isolated_registry.register("model", "bsm-pixel-copy", "the same pixels", pixel_model_class)
+    isolated_registry.register("model", "bsm-pixel-copy", "the same pixels", CopyModel)
     isolated_registry.register("model", "bsm-red-model", "red pixels", RedChannelModel)
 
 
@@ -64,3 +67,37 @@ def test_late_window_has_nothing_to_explain(planted_files, three_models, capsys)
 def test_bad_arguments(three_models, capsys, arguments, code, message):
     assert main(["partial-corr", "--model", "bsm-pixel-model", "--control", "bsm-red-model"] + arguments) == code
     assert message in capsys.readouterr().err
+
+
+def test_metric_options_and_weights_tags_reach_the_output(planted_files, three_models, pixel_model_class,
+                                                          isolated_registry, tmp_path):
+    """Issue 12 point 9: the same flags as `brainscore score`; rows name the loaded models."""
+    import importlib
+
+    from brainscore_memorability import adapters
+    from brainscore_memorability.benchmarks import temporal_it
+    unique_variance = importlib.import_module("brainscore_memorability.metrics.unique_variance")
+
+    class Tagged(pixel_model_class):
+        identifier = "bsm-pixel-model@sha256-0123456789ab"
+    isolated_registry.register("model", "bsm-tagged", "pixels, with a weights tag", Tagged)
+    output = tmp_path / "summary.json"
+    assert main(["partial-corr", "--model", "bsm-tagged", "--control", "bsm-red-model", "--benchmark",
+                 "Kar2019-IT-early", "--data", str(planted_files["nc"]), "--regression", "ridge", "--halvings", "3",
+                 "--reliability-correlation", "spearman", "--output", str(output)]) == 0
+    [row] = json.loads(output.read_text())
+    assert row["model"] == "bsm-pixel-model@sha256-0123456789ab" and row["control"] == "bsm-red-model"
+    options = json.loads(row["metric_options"])
+    assert (options["regression"], options["n_splits"], options["reliability_correlation"]) == ("ridge", 3, "spearman")
+    benchmark = temporal_it.build("Kar2019", [(70, 100)], data=planted_files["nc"], regression="ridge", n_splits=3,
+                                  reliability_correlation="spearman")
+    rates, ids = benchmark.rates
+    features = {name: temporal_it.model_features(benchmark.record(model()), ids, benchmark.windows, 0)
+                for name, model in (("b", Tagged), ("a", isolated_registry.lookup("model", "bsm-red-model").factory))}
+    explained_variance_details = importlib.import_module(
+        "brainscore_memorability.metrics.explained_variance").explained_variance_details
+    options = adapters.with_groups(explained_variance_details, dict(
+        regression="ridge", n_splits=3, reliability_correlation="spearman"), benchmark.groups)
+    expected = unique_variance.unique_variance(features["a"], features["b"], rates[..., 0], partition=False, **options)
+    assert row["unique_variance"] == pytest.approx(float(np.nanmedian(expected.unique_b)), abs=1e-10)
+    assert row["error"] == pytest.approx(100 * adapters.bootstrap_median_error(expected.unique_b / 100), abs=1e-10)

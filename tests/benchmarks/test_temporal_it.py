@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 import brainscore_vision
+from brainscore_memorability import adapters
 from brainscore_memorability.benchmarks import temporal_it
-from brainscore_memorability.data import kar2019, packaging, sources
+from brainscore_memorability.data import kar2019, sources
 from brainscore_memorability.errors import DataError, MemorabilityError
 
 N_SITES = 9  # conftest: 4 magneto + 5 nano
@@ -28,7 +29,7 @@ def test_planted_signal_is_recovered_early_and_not_late(early_and_late):
     assert np.abs(np.median(late.attrs["explained_variance"].values)) < 10
     # the late failure is not noise: the late response is as reliable as the early one
     for score in (early, late):
-        assert (score.attrs["ceiling"].attrs["neural_reliability"].values > 0.9).all()
+        assert (score.attrs["ceiling"].attrs["raw"].values > 0.9).all()
     assert early.attrs["n_sites"] == late.attrs["n_sites"] == N_SITES
 
 
@@ -39,20 +40,48 @@ def test_the_window_is_requested_from_the_model(early_and_late):
 
 
 def test_score_is_brainscore_compatible_and_relates_to_ev(planted_files, pixel_model):
-    """With one halving, EV_n / 100 = r_n |r_n| / ceiling_n exactly; value, raw, ceiling are medians."""
+    """With one halving, EV_n / 100 = r_n |r_n| / (rho_n rho'_n) exactly; value, raw, ceiling are medians."""
     score = temporal_it.build("Kar2019", [(70, 100)], data=planted_files["nc"], n_splits=1)(pixel_model)
     ev = score.attrs["explained_variance"].values
     r = score.attrs["raw"].attrs["raw"].values
-    ceiling = score.attrs["ceiling"].attrs["raw"].values
-    np.testing.assert_allclose(ev / 100, r * np.abs(r) / ceiling, rtol=1e-12)
+    ceiling = score.attrs["ceiling"].attrs["raw"].values  # neural reliability rho_n
+    model = score.attrs["model_reliability"].values
+    np.testing.assert_allclose(ev / 100, r * np.abs(r) / (ceiling * model), rtol=1e-12)
     assert float(score) == pytest.approx(np.clip(np.median(ev) / 100, 0, 1), abs=1e-12)
     assert score.attrs["explained_variance_median"] == pytest.approx(np.median(ev), abs=1e-12)
     assert float(score.attrs["raw"]) == pytest.approx(np.median(r), abs=1e-12)
     assert float(score.attrs["ceiling"]) == pytest.approx(np.median(ceiling), abs=1e-12)
     assert 0 < float(score.attrs["error"]) < 0.1
     assert list(score.attrs["explained_variance"]["neuroid_id"].values)[:2] == ["magneto_0000", "magneto_0001"]
-    neural = score.attrs["ceiling"].attrs["neural_reliability"].values
-    np.testing.assert_allclose(neural * score.attrs["ceiling"].attrs["model_reliability"].values, ceiling)
+    # error: the bootstrap s.e. over sites of the median (adapters), in the value's unit
+    assert float(score.attrs["error"]) == pytest.approx(adapters.bootstrap_median_error(ev / 100), abs=1e-15)
+    assert score.attrs["metric_options"]["n_splits"] == 1 and score.attrs["metric_options"]["n_components"] == 20
+
+
+@pytest.mark.parametrize("options", [{}, {"reliability_correlation": "spearman", "n_splits": 3, "seed": 5}])
+def test_benchmark_ceiling_is_the_scores_ceiling(planted_files, pixel_model_class, options):
+    """Point 4: one ceiling, with the metric's options and the min_reliability sites."""
+    for min_reliability in (None, "median"):
+        if min_reliability == "median":  # a threshold that leaves about half of the sites out
+            min_reliability = float(np.median(neural))
+        benchmark = temporal_it.build("Kar2019", [(70, 100)], data=planted_files["nc"],
+                                      min_reliability=min_reliability, **options)
+        score = benchmark(pixel_model_class())
+        assert float(benchmark.ceiling) == pytest.approx(float(score.attrs["ceiling"]), abs=1e-12)
+        neural = score.attrs["ceiling"].attrs["raw"].values
+        used = np.ones(N_SITES, bool) if min_reliability is None else neural >= min_reliability
+        assert float(benchmark.ceiling) == pytest.approx(np.median(neural[used]), abs=1e-12)
+        assert score.attrs["n_sites"] == used.sum()
+        assert score.attrs["metric_options"]["min_reliability"] == min_reliability
+    assert 0 < used.sum() < N_SITES  # the threshold left some sites out
+
+
+def test_time_course_ceiling_is_the_mean_of_the_windows(planted_files, pixel_model):
+    benchmark = temporal_it.build("Kar2019", [(70, 100), (180, 210)], data=planted_files["nc"],
+                                  reliability_correlation="spearman", min_reliability=0.5)
+    score = benchmark(pixel_model)
+    windows = [float(w.attrs["ceiling"]) for w in score.attrs["windows"]]
+    assert float(benchmark.ceiling) == pytest.approx(np.mean(windows), abs=1e-12) == float(score.attrs["ceiling"])
 
 
 def test_time_course_in_10ms_windows(planted_files, pixel_model):
@@ -74,8 +103,12 @@ def test_time_course_in_10ms_windows(planted_files, pixel_model):
 def test_window_rates_weight_bins_by_overlap(planted_files):
     """(65, 100) over 10 ms bins: half of 60-70, all of 70-80, 80-90, 90-100."""
     assembly = sources.load_packaged(planted_files["nc"])
-    rates, ids = temporal_it.window_rates(assembly, [(65, 100), (70, 80)])
-    by_bin, same_ids = packaging.to_rates(assembly)
+    with pytest.warns(temporal_it.TimeBinWarning) as caught:
+        rates, ids = temporal_it.window_rates(assembly, [(65, 100), (70, 80)])
+    assert len(caught) == 1  # (70, 80) falls on bin edges: a bin labelled t covers [t, t + 10) ms
+    assert "time window (65, 100) ms does not fall on the time bin edges" in str(caught[0].message)
+    assert "60-70 ms (0.5 of it)" in str(caught[0].message)
+    by_bin, same_ids = adapters.trial_rates(assembly)
     assert list(ids) == list(same_ids)
     expected = (0.5 * by_bin[..., 6] + by_bin[..., 7] + by_bin[..., 8] + by_bin[..., 9]) / 3.5
     np.testing.assert_allclose(rates[..., 0], expected, equal_nan=True)
@@ -143,8 +176,9 @@ def test_majajhong_windows_on_a_small_assembly_in_its_format(majajhong_like, pix
     monkeypatch.setattr(brainscore_vision, "load_dataset", lambda identifier: requested.append(identifier) or assembly)
     benchmark = brainscore_vision.load_benchmark("MajajHong2015public.IT-early")
     assert benchmark.assembly.sizes["neuroid"] == n_it and set(benchmark.assembly["region"].values) == {"IT"}
-    rates, _ = benchmark.rates  # 70-100 ms over 20 ms bins: half of 60-80, all of 80-100
-    by_bin, _ = packaging.to_rates(assembly.isel(neuroid=slice(0, n_it)))
+    with pytest.warns(temporal_it.TimeBinWarning, match=r"\(70, 100\) ms .* bin\(s\) 60-80 ms \(0.5 of it\)"):
+        rates, _ = benchmark.rates  # 70-100 ms over 20 ms bins: half of 60-80, all of 80-100
+    by_bin, _ = adapters.trial_rates(assembly.isel(neuroid=slice(0, n_it)))
     np.testing.assert_allclose(rates[..., 0], (0.5 * by_bin[..., 3] + by_bin[..., 4]) / 1.5)
     early = benchmark(pixel_model)
     late = brainscore_vision.load_benchmark("MajajHong2015public.IT-late")(type(pixel_model)())

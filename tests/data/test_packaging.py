@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from brainscore_memorability import adapters
 from brainscore_memorability.cli import main
 from brainscore_memorability.data import packaging, sources
 from brainscore_memorability.errors import DataError
@@ -47,7 +48,7 @@ def test_kar_lab_layout_round_trips_exactly(tmp_path, images):
     assert list(assembly["neuroid_id"].values) == ["m_a", "m_b", "nano_0000", "nano_0001", "nano_0002"]
     assert list(assembly["animal"].values) == ["magneto"] * 2 + ["nano"] * 3
     assert list(assembly["time_bin_start"].values) == [0, 10, 20] and list(assembly["time_bin_end"].values) == [10, 20, 30]
-    back, stimulus_ids = packaging.to_rates(assembly)
+    back, stimulus_ids = adapters.trial_rates(assembly)
     assert list(stimulus_ids) == [f"im{i}" for i in range(IMAGES)]
     np.testing.assert_array_equal(back[:, 2:, :4], nano)  # NaN where NaN, values exact
     np.testing.assert_array_equal(back[:, :2, :3], magneto)
@@ -72,7 +73,7 @@ def test_npy_with_csv_and_time_bins_option(tmp_path, images):
                  "--time-bins", "0", "30", "10", "--identifier", "Csv.temporal", "--output", str(tmp_path / "out")])
     assert code == 0
     assembly = sources.load_packaged(tmp_path / "out" / "assy_Csv_temporal.nc")
-    back, stimulus_ids = packaging.to_rates(assembly)
+    back, stimulus_ids = adapters.trial_rates(assembly)
     assert list(stimulus_ids) == [f"im{i}" for i in order]
     np.testing.assert_array_equal(back[:, assembly["animal"].values == "nano"], rates(2, seed=3))
     assert list(assembly.stimulus_set.set_index("stimulus_id").loc[stimulus_ids, "object_name"]) == list("abcde")
@@ -142,7 +143,7 @@ def test_file_ids_match_images_by_name_and_must_agree_with_a_csv(tmp_path, image
     order = [b"im2", b"im0", b"im4", b"im1", b"im3"]
     path = h5_case(tmp_path, rates=rates(), stimulus_id=np.array(order))
     written = packaging.package([str(path)], tmp_path / "out", "Ids.temporal", images=images)
-    _, stimulus_ids = packaging.to_rates(sources.load_packaged(written["assembly"]["path"]))
+    _, stimulus_ids = adapters.trial_rates(sources.load_packaged(written["assembly"]["path"]))
     assert list(stimulus_ids) == [i.decode() for i in order]  # the file's order, images found by name
     pd.DataFrame({"stimulus_id": [f"im{i}" for i in range(5)]}).to_csv(tmp_path / "s.csv", index=False)
     with pytest.raises(DataError, match=rf"{path}:rates: its stimulus_id order differs from .*s.csv's at position 0 "
@@ -178,3 +179,26 @@ def test_validate_assembly_rejects_duplicate_presentations():
                                      "time_bin_start": ("time_bin", [0, 10, 20]), "time_bin_end": ("time_bin", [10, 20, 30])})
     with pytest.raises(DataError, match=r"doubled.nc: duplicate \(stimulus_id, repetition\) presentations"):
         packaging.validate_assembly(doubled, "doubled.nc")
+
+
+def test_help_says_what_a_time_bin_covers(capsys):
+    """Issue 12 point 7: a bin labelled t covers [t, t+step) ms."""
+    with pytest.raises(SystemExit):
+        main(["package-data", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "a bin labelled t covers [t, t+STEP) ms: time_bin_start t, time_bin_end t+STEP" in help_text
+
+
+def test_packaged_bins_start_at_their_label(tmp_path):
+    """--time-bins 0 30 10 -> bins [0, 10), [10, 20), [20, 30): time_bin_start is the label."""
+    from brainscore_memorability.benchmarks.temporal_it import time_course
+    rng = np.random.default_rng(7)
+    np.save(tmp_path / "rates.npy", rng.normal(size=(3, 2, 2, 3)))
+    (tmp_path / "images").mkdir()
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 255, (4, 4, 3), dtype=np.uint8)).save(tmp_path / "images" / f"i{i}.png")
+    written = packaging.package([f"m={tmp_path / 'rates.npy'}"], tmp_path / "out", "Bins.test",
+                                images=tmp_path / "images", time_bins=time_course(0, 30, 10))
+    assembly = sources.load_packaged(written["assembly"]["path"])
+    assert assembly["time_bin_start"].values.tolist() == [0, 10, 20]
+    assert assembly["time_bin_end"].values.tolist() == [10, 20, 30]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from brainscore_memorability import adapters
 from brainscore_memorability.data import packaging, sample_world
 from brainscore_memorability.errors import DataError
 
@@ -130,7 +131,7 @@ def test_time_profiles_put_memorability_early_only():
 
 
 def _window_means(world, window):
-    rates, ids = packaging.to_rates(_assembly(world), world.truth()["stimulus_id"])
+    rates, ids = adapters.trial_rates(_assembly(world), world.truth()["stimulus_id"])
     starts = np.arange(70, 250, 10)
     inside = (starts >= window[0]) & (starts + 10 <= window[1])
     return rates[..., inside].mean(axis=(2, 3))  # images x neurons

@@ -208,7 +208,11 @@ def test_brainscore_metrics_average_repetitions_and_align_images():
     assert float(score) == pytest.approx(reference_cka(X, mean, debiased=True), abs=TOLERANCE)
     with pytest.raises(DataError, match="2 time bins"):
         brainscore_vision.load_metric("cka-rbf")(model, xr.concat([neural, neural], dim="time_bin"))
-    neural.values[5, 0, 0] = np.nan
+    neural.values[5, 0, 0] = np.nan  # one missing trial: the image's mean is its other trial's
+    mean[5, 0] = trials[65, 0, 0]
+    score = brainscore_vision.load_metric("cka-rbf")(model, neural)
+    assert float(score) == pytest.approx(reference_cka(X, mean, "rbf"), abs=TOLERANCE)
+    neural.values[65, 0, 0] = np.nan  # no trial left for that image and site
     with pytest.raises(DataError, match="contains NaN"):
         brainscore_vision.load_metric("cka-rbf")(model, neural)
 

@@ -215,10 +215,11 @@ def test_registered_brainscore_metric_scores_assemblies():
     score = metric(source, target)
     expected = explained_variance_details(features, rates, n_components=10)
     np.testing.assert_allclose(score.attrs["explained_variance"].values, expected.explained_variance)
-    assert list(score.attrs["r"]["neuroid_id"].values) == [f"site{j}" for j in range(5)]
+    assert list(score.attrs["raw"].attrs["raw"]["neuroid_id"].values) == [f"site{j}" for j in range(5)]
     assert float(score) == pytest.approx(np.median(expected.explained_variance) / 100)
-    assert score.attrs["median_explained_variance"] == pytest.approx(100 * float(score))
+    assert score.attrs["explained_variance_median"] == pytest.approx(100 * float(score))
     assert 0 <= score.attrs["error"] < 0.05
+    assert score.attrs["metric_options"]["n_components"] == 10 and score.attrs["metric_options"]["regression"] == "pls"
     ridge = brainscore_vision.load_metric("kar_ev_ridge")(source, target)
     np.testing.assert_allclose(ridge.attrs["explained_variance"].values,
                                explained_variance(features, rates, regression="ridge"))

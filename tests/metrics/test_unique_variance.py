@@ -186,4 +186,5 @@ def test_registered_brainscore_metric(world, result, identifier, view):
     np.testing.assert_allclose(score.attrs["unique_variance"].values, expected, atol=1e-10)
     assert list(score.attrs["unique_variance"]["neuroid_id"].values) == [f"site{j}" for j in range(neurons)]
     np.testing.assert_allclose(score.attrs["control_explained_variance"].values, result.a.explained_variance)
-    assert 0 < score.attrs["error"] < 0.1
+    from brainscore_memorability.adapters import bootstrap_median_error  # error: s.e. over neuroids
+    assert float(score.attrs["error"]) == pytest.approx(bootstrap_median_error(expected / 100), abs=1e-12)

@@ -122,7 +122,7 @@ def test_imagenet_models_use_torchvision_weights_api(monkeypatch, tmp_path):
 
 def test_resmem_counterpart_uses_the_original_resnet152_weights():
     assert ARCHITECTURES["resnet152"].imagenet_weights_tag() == "torchvision-IMAGENET1K_V1"
-    assert ARCHITECTURES["resnet50"].imagenet_weights_tag() == "torchvision-IMAGENET1K_V2"
+    assert ARCHITECTURES["resnet50"].imagenet_weights_tag() == "torchvision-IMAGENET1K_V1"  # pinned, not DEFAULT (V2)
 
 
 def test_unreadable_image_is_named(tmp_path):
