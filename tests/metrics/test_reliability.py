@@ -179,3 +179,18 @@ def test_spearman_brown_and_correlate_edge_values():
     r = correlate(a, b, "spearman")
     assert r[0] == pytest.approx(scipy.stats.spearmanr(a[:, 0], b[:, 0])[0]) and np.isnan(r[1])
     assert np.isnan(correlate(a[:2], b[:2])).all()  # fewer than 3 images: undefined
+
+
+def test_a_neurons_halves_do_not_depend_on_the_padding_of_other_animals():
+    """An animal recorded with 8 repetitions gets the same halves alone (8) and NaN-padded to 10
+    beside an animal with 10 (its own permutations over its own repetitions)."""
+    rng = np.random.default_rng(3)
+    signal = rng.normal(size=(60, 1, 1))
+    own = signal + rng.normal(size=(60, 4, 8))
+    other = signal + rng.normal(size=(60, 3, 10))
+    padded = np.concatenate([np.concatenate([own, np.full((60, 4, 2), np.nan)], axis=2), other], axis=1)
+    groups = np.array(["a"] * 4 + ["b"] * 3)
+    alone = split_half_reliability(own, per_split=True)
+    pooled = split_half_reliability(padded, per_split=True, groups=groups)[:4]
+    np.testing.assert_allclose(pooled, alone, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(split_half_reliability(padded, per_split=True)[:4], alone, rtol=0, atol=1e-12)
