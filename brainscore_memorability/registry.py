@@ -16,12 +16,13 @@ before for every other identifier.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from brainscore_memorability.errors import UnknownIdentifierError
+from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierError
 
 KINDS = ("model", "benchmark", "metric", "data", "stimulus_set")
 _UPSTREAM_DICTS = {"model": "model_registry", "benchmark": "benchmark_registry",
@@ -56,13 +57,16 @@ def register(kind: str, identifier: str, description: str, factory: Callable[[],
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     entry = Registration(kind, identifier, factory, description)
+    upstream = _upstream_dict(kind)
     for name in {identifier, entry.leaderboard_identifier}:
         existing = _TABLE.get((kind, name))
         if existing is not None and existing.identifier != identifier:
             raise ValueError(f"{kind} '{name}' is already registered as '{existing.identifier}'")
+        if existing is None and (name in upstream or name in _upstream_set(kind)):
+            raise ValueError(f"{kind} '{name}' is already brainscore_vision's (a plugin or an earlier registration): "
+                             f"choose another identifier; ours would hide it or be hidden by it")
     _TABLE[(kind, identifier)] = entry
     _TABLE[(kind, entry.leaderboard_identifier)] = entry
-    upstream = _upstream_dict(kind)
     upstream[identifier] = upstream[entry.leaderboard_identifier] = factory
     return entry
 
@@ -93,6 +97,11 @@ def upstream_identifiers(kind: str) -> list[str]:
     return sorted(found)
 
 
+@functools.lru_cache(maxsize=None)
+def _upstream_set(kind: str) -> frozenset:
+    return frozenset(upstream_identifiers(kind))
+
+
 def resolve(kind: str, identifier: str) -> None:
     """Raise :class:`UnknownIdentifierError` unless ours or brainscore_vision's knows ``identifier``."""
     if lookup(kind, identifier) is not None:
@@ -110,24 +119,93 @@ def _upstream_dict(kind: str) -> dict:
     return getattr(brainscore_vision, _UPSTREAM_DICTS[kind])
 
 
-def install_loader_hook() -> None:
-    """Make brainscore_vision's ``import_plugin`` skip its folder scan for our identifiers.
+PLUGIN_KINDS = {"models": "model", "benchmarks": "benchmark", "metrics": "metric", "data": "data"}
 
-    The loaders look ``import_plugin`` up in brainscore_vision's module namespace at call time, so
-    replacing that one name is enough. Idempotent; other identifiers reach the original function.
+
+def _ours(library_root, plugin_type, identifier, registry_prefix=None) -> Registration | None:
+    """Our registration for an ``import_plugin``/``ImportPlugin`` call, or None."""
+    kind = registry_prefix or PLUGIN_KINDS.get(plugin_type)
+    return lookup(kind, identifier) if library_root == "brainscore_vision" and kind in KINDS else None
+
+
+def _call_arguments(function, args, kwargs) -> dict:
+    """The (library_root, plugin_type, identifier, registry_prefix) of a call, however passed."""
+    import inspect
+    try:
+        bound = inspect.signature(function).bind_partial(*args, **kwargs).arguments
+    except TypeError:
+        bound = dict(zip(("library_root", "plugin_type", "identifier", "registry_prefix"), args), **kwargs)
+    return {key: bound.get(key) for key in ("library_root", "plugin_type", "identifier", "registry_prefix")}
+
+
+class NotAPluginFolderError(MemorabilityError, AssertionError):
+    """brainscore_vision looked for the plugin folder of one of our identifiers; there is none."""
+
+
+def install_loader_hook() -> None:
+    """Make brainscore_vision's loaders work for our identifiers (see module docstring).
+
+    * ``brainscore_vision.import_plugin`` (called by every ``load_*``) returns early for our
+      identifiers and passes any other call, with all its arguments, to the original;
+    * ``ImportPlugin(...)`` for our identifiers (brainscore_vision's bibtex, region-layer-map and
+      cache-revision lookups) raises :class:`NotAPluginFolderError` saying why, instead of
+      "No registrations found" (those callers catch it and carry on without the folder);
+    * ``brainscore_vision.load_model_bibtex`` gives our models' BibTeX;
+    * ``brainscore_vision.score`` with ``BS_INSTALL_DEPENDENCIES=newenv`` refuses our identifiers
+      with a message: the new conda environment would lack this package.
+
+    Idempotent; everything else reaches the original functions unchanged.
     """
     import brainscore_vision
+    from brainscore_core.plugin_management import import_plugin as plugin_module
     original = brainscore_vision.import_plugin
     if getattr(original, "_brainscore_memorability_hook", False):
         return
 
-    def import_plugin(library_root, plugin_type, identifier, registry_prefix=None):
-        kind = registry_prefix or {"models": "model", "benchmarks": "benchmark",
-                                   "metrics": "metric", "data": "data"}.get(plugin_type)
-        if library_root == "brainscore_vision" and lookup(kind, identifier) is not None:
+    @functools.wraps(original)
+    def import_plugin(*args, **kwargs):
+        if _ours(**_call_arguments(original, args, kwargs)) is not None:
             return None
-        return original(library_root, plugin_type, identifier, registry_prefix=registry_prefix)
+        return original(*args, **kwargs)
 
-    import_plugin._brainscore_memorability_hook = True
-    import_plugin.__wrapped__ = original
+    original_locate = plugin_module.ImportPlugin.locate_plugin
+
+    @functools.wraps(original_locate)
+    def locate_plugin(self, *args, **kwargs):
+        kind = self.registry_name.removesuffix("_registry")
+        if kind in KINDS and lookup(kind, self.identifier) is not None:
+            raise NotAPluginFolderError(
+                f"{kind} '{self.identifier}' is registered by the brainscore-memorability package (pip), not by a "
+                f"plugin folder of brainscore_vision, so it has no folder under {self.plugins_dir}")
+        return original_locate(self, *args, **kwargs)
+
+    original_bibtex = brainscore_vision.load_model_bibtex
+
+    @functools.wraps(original_bibtex)
+    def load_model_bibtex(identifier, *args, **kwargs):
+        if lookup("model", identifier) is not None:
+            from brainscore_memorability.submission import BIBTEX
+            return BIBTEX
+        return original_bibtex(identifier, *args, **kwargs)
+
+    original_score = brainscore_vision.score
+
+    @functools.wraps(original_score)
+    def score(model_identifier, benchmark_identifier, *args, conda_active: bool = False, **kwargs):
+        ours = [i for kind, i in (("model", model_identifier), ("benchmark", benchmark_identifier))
+                if lookup(kind, i) is not None]
+        if ours and not conda_active and plugin_module.installation_preference() == "newenv":
+            raise MemorabilityError(
+                f"{' and '.join(repr(i) for i in ours)} come(s) from the brainscore-memorability package: with "
+                f"BS_INSTALL_DEPENDENCIES=newenv brainscore_vision scores in a new conda environment built from "
+                f"plugin folders, which would not have this package installed. Score with "
+                f"BS_INSTALL_DEPENDENCIES=no (or yes) in an environment that has it, e.g. `brainscore score`")
+        return original_score(model_identifier, benchmark_identifier, *args, conda_active=conda_active, **kwargs)
+
+    for wrapper in (import_plugin, locate_plugin, load_model_bibtex, score):
+        wrapper._brainscore_memorability_hook = True
     brainscore_vision.import_plugin = import_plugin
+    brainscore_vision.load_model_bibtex = load_model_bibtex
+    brainscore_vision.score = score
+    if not getattr(original_locate, "_brainscore_memorability_hook", False):
+        plugin_module.ImportPlugin.locate_plugin = locate_plugin
