@@ -1,19 +1,19 @@
 """Atomic file writes: results, caches and checkpoints are either whole or absent, never torn.
 
-A write goes to a temporary beside its target, ``.<target name>.<8 random characters>.tmp`` (a
-file, or a folder for :func:`scratch_dir`), which is then renamed onto the target in one step.
+A write happens in a temporary folder beside its target, ``.<target name>.<8 random characters>.tmp``
+(for a file: as ``<that folder>/<target name>``, so writers see the right suffix), which is then
+renamed onto the target in one step.
 
-* **Permissions.** Temporaries get the user's umask (``0666 & ~umask`` for files, ``0777 & ~umask``
-  for folders), as ``open`` and ``mkdir`` give, not mkstemp's 0600 / mkdtemp's 0700, so lab-mates
-  can read results in a shared folder when the umask allows it.
-* **Stale temporaries.** The writer holds an exclusive lock on its temporary while it works (a
-  POSIX record lock on a file, which does not collide with the ``flock`` HDF5/NetCDF writers take;
-  ``flock`` on a folder).
-  Before writing a target, temporaries of *that target* (names of the form above only) that no
-  process holds and that are older than :data:`GRACE_S` are removed: what a killed writer (SIGKILL,
-  SLURM preemption) left behind does not pile up. Where locks are unsupported (some network
-  file systems), a temporary counts as stale only after :data:`UNLOCKABLE_STALE_S`. A POSIX lock
-  ends when the writing library closes its own handle of the file, just before the rename.
+* **Permissions.** What is written gets the user's umask (``0666 & ~umask`` for files, ``0777 &
+  ~umask`` for folders), as ``open`` and ``mkdir`` give, not mkdtemp's 0700, so lab-mates can read
+  results in a shared folder when the umask allows it.
+* **Stale temporaries.** The writer holds an exclusive ``flock`` on its temporary folder while it
+  works (on the folder, so that it never collides with the file locks HDF5/NetCDF writers take).
+  Before writing a target, temporaries of *that target* (names of the form above only, and the
+  temporary files of earlier versions, ``.<target name>.<8 characters>.tmp``) that no process holds
+  and that are older than :data:`GRACE_S` are removed: what a killed writer (SIGKILL, SLURM
+  preemption) left behind does not pile up. Where ``flock`` is unsupported (some network file
+  systems), a temporary counts as stale only after :data:`UNLOCKABLE_STALE_S`.
 """
 import contextlib
 import fcntl
@@ -72,54 +72,34 @@ def _is_stale(path: Path) -> bool:
         age = time.time() - path.lstat().st_mtime
         if age < GRACE_S or path.is_symlink():
             return False
-        directory = path.is_dir()
-        fd = os.open(path, os.O_RDONLY if directory else os.O_RDWR)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return False
     try:
-        _lock(fd, directory)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True  # nobody holds it: its writer is gone
-    except (BlockingIOError, PermissionError):
+    except BlockingIOError:
         return False  # a live writer holds it
-    except OSError:  # locks unsupported here
+    except OSError:  # flock unsupported here
         return age > UNLOCKABLE_STALE_S
     finally:
         os.close(fd)
 
 
-def _lock(fd: int, directory: bool) -> None:
-    if directory:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    else:
-        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def _hold(fd: int, directory: bool = False) -> None:
-    with contextlib.suppress(OSError):  # unsupported: the age rule of remove_stale applies
-        _lock(fd, directory)
-
-
 @contextlib.contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside ``path``; on success move it onto ``path`` in one rename.
+    """Yield a temporary path (an empty file) for ``path``; on success move it onto ``path`` in one rename.
 
-    If the block raises, the temporary file is removed and ``path`` keeps its previous content.
+    If the block raises, the temporary is removed and ``path`` keeps its previous content.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        _hold(fd)
-        os.fchmod(fd, 0o666 & ~umask())
-        yield Path(tmp)
+    with scratch_dir(path) as folder:
+        tmp = folder / path.name
+        tmp.touch()
+        yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    finally:
-        os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
 
 
 @contextlib.contextmanager
@@ -132,7 +112,8 @@ def scratch_dir(target):
     folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     fd = os.open(folder, os.O_RDONLY)
     try:
-        _hold(fd, directory=True)
+        with contextlib.suppress(OSError):  # unsupported: the age rule of remove_stale applies
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.chmod(folder, 0o777 & ~umask())
         yield folder
     finally:
@@ -148,14 +129,17 @@ def check_writable(path, what: str = "output") -> Path:
     path = Path(path)
     try:
         if path.is_dir():
-            raise IsADirectoryError(21, "is a folder", str(path))
+            raise MemorabilityError("it is a folder")
+        folder = next(p for p in path.absolute().parents if p.exists())  # the nearest existing ancestor
+        if not folder.is_dir():
+            raise MemorabilityError(f"'{folder}' is a file, not a folder")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         os.remove(probe)
-    except OSError as error:
-        raise MemorabilityError(f"cannot write {what} '{path}' ({error.strerror or error}); "
-                                f"choose a writable path") from None
+    except (OSError, MemorabilityError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise MemorabilityError(f"cannot write {what} '{path}': {reason}; choose a writable path") from None
     return path
 
 
