@@ -159,8 +159,6 @@ def install_loader_hook() -> None:
     import brainscore_vision
     from brainscore_core.plugin_management import import_plugin as plugin_module
     original = brainscore_vision.import_plugin
-    if getattr(original, "_brainscore_memorability_hook", False):
-        return
 
     @functools.wraps(original)
     def import_plugin(*args, **kwargs):
@@ -191,21 +189,22 @@ def install_loader_hook() -> None:
     original_score = brainscore_vision.score
 
     @functools.wraps(original_score)
-    def score(model_identifier, benchmark_identifier, *args, conda_active: bool = False, **kwargs):
+    def score(model_identifier, benchmark_identifier, *args, **kwargs):
         ours = [i for kind, i in (("model", model_identifier), ("benchmark", benchmark_identifier))
                 if lookup(kind, i) is not None]
+        conda_active = kwargs.get("conda_active", args[0] if args else False)
         if ours and not conda_active and plugin_module.installation_preference() == "newenv":
             raise MemorabilityError(
                 f"{' and '.join(repr(i) for i in ours)} come(s) from the brainscore-memorability package: with "
                 f"BS_INSTALL_DEPENDENCIES=newenv brainscore_vision scores in a new conda environment built from "
                 f"plugin folders, which would not have this package installed. Score with "
                 f"BS_INSTALL_DEPENDENCIES=no (or yes) in an environment that has it, e.g. `brainscore score`")
-        return original_score(model_identifier, benchmark_identifier, *args, conda_active=conda_active, **kwargs)
+        return original_score(model_identifier, benchmark_identifier, *args, **kwargs)
 
-    for wrapper in (import_plugin, locate_plugin, load_model_bibtex, score):
-        wrapper._brainscore_memorability_hook = True
-    brainscore_vision.import_plugin = import_plugin
-    brainscore_vision.load_model_bibtex = load_model_bibtex
-    brainscore_vision.score = score
-    if not getattr(original_locate, "_brainscore_memorability_hook", False):
-        plugin_module.ImportPlugin.locate_plugin = locate_plugin
+    for owner, name, wrapper in ((brainscore_vision, "import_plugin", import_plugin),
+                                 (plugin_module.ImportPlugin, "locate_plugin", locate_plugin),
+                                 (brainscore_vision, "load_model_bibtex", load_model_bibtex),
+                                 (brainscore_vision, "score", score)):
+        if not getattr(getattr(owner, name), "_brainscore_memorability_hook", False):
+            wrapper._brainscore_memorability_hook = True
+            setattr(owner, name, wrapper)
