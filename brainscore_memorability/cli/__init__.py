@@ -55,6 +55,13 @@ def main(argv=None) -> int:
     except OSError as error:  # a file that cannot be read or written: one line naming it, no traceback
         print(f"brainscore {args.command}: {error}", file=sys.stderr)
         return 1
+    except Exception as error:  # brainscore_vision's own data offline (its S3): one line saying how
+        from brainscore_memorability.data.sources import download_failure
+        message = download_failure(error)
+        if message is None:
+            raise
+        print(f"brainscore {args.command}: {message}", file=sys.stderr)
+        return 1
 
 
 def positive_int(text: str) -> int:

@@ -176,6 +176,20 @@ def _download(url: str, parsed, destination: Path) -> None:
         raise DataError(f"could not download '{url}': {error}") from error
 
 
+def download_failure(error: BaseException, what: str = "Brain-Score data") -> str | None:
+    """A one-line explanation if ``error`` is Brain-Score's S3 (brainio) failing to download (as
+    offline: botocore, urllib or socket errors, which brainio wraps in a plain Exception of a
+    list), else None. Says how to use a local copy instead."""
+    causes = [error, *(error.args[0] if error.args and isinstance(error.args[0], (list, tuple)) else [])]
+    network = [c for c in causes if isinstance(c, BaseException)
+               and (type(c).__module__.startswith(("botocore", "urllib3", "socket")) or isinstance(c, OSError))]
+    if not network:
+        return None
+    return (f"could not download {what} from Brain-Score's S3 ({'; '.join(str(c)[:200] for c in network)}). "
+            f"Offline: copy Brain-Score's data cache from a machine that has loaded it into $BRAINIO_HOME "
+            f"(here {brainio_home()}; files are kept as <sha1>/<file name>)")
+
+
 def _check(path: Path, algorithm: str, expected: str, url: str) -> None:
     actual = file_digest(path, algorithm)
     if actual != expected:

@@ -104,3 +104,19 @@ def test_majajhong_offline_says_what_and_how(tmp_path, monkeypatch):
     message = str(error.value)
     assert "could not download 'MajajHong2015.temporal.public' from Brain-Score's S3" in message
     assert url in message and "--data FILE.nc" in message and "$BRAINIO_HOME" in message
+
+
+def test_an_upstream_benchmark_offline_is_one_line(watched_model, tmp_path, monkeypatch, capsys):
+    """brainscore_vision's own benchmarks fetch from Brain-Score's S3 too."""
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+    from brainscore_core.supported_data_standards.brainio import fetch
+
+    def offline(self):
+        raise Exception([NoCredentialsError(), EndpointConnectionError(endpoint_url="https://brainscore-storage.s3")])
+    monkeypatch.setattr(fetch.BotoFetcher, "download_boto", offline)
+    monkeypatch.setenv("BRAINIO_HOME", str(tmp_path / "brainio"))
+    monkeypatch.setattr(fetch, "_local_data_path", None)
+    assert main(["score", "--model", "bsm-watched-model", "--benchmark", "MajajHong2015public.IT-pls"]) == 1
+    error = one_line(capsys)
+    assert error.startswith("brainscore score: could not download Brain-Score data from Brain-Score's S3 (")
+    assert f"$BRAINIO_HOME (here {tmp_path / 'brainio'}" in error and watched_model.shown == 0
