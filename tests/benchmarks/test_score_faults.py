@@ -106,7 +106,29 @@ def test_majajhong_offline_says_what_and_how(tmp_path, monkeypatch):
     assert url in message and "--data FILE.nc" in message and "$BRAINIO_HOME" in message
 
 
-def test_an_upstream_benchmark_offline_is_one_line(watched_model, tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def watched_model_upstream_visible(pixel_model_class):
+    """The watched model registered for real (not in an isolated copy of brainscore_vision's
+    registries, which would swallow the registrations of the upstream plugins this test imports)
+    and removed afterwards."""
+    import brainscore_vision
+
+    from brainscore_memorability import registry
+
+    class Watched(pixel_model_class):
+        shown = 0
+
+        def look_at(self, stimuli, number_of_trials=1):
+            Watched.shown += len(stimuli)
+            return super().look_at(stimuli, number_of_trials)
+    registry.register("model", "bsm-watched-upstream", "a pixel model that counts", Watched)
+    yield Watched
+    for name in ("bsm-watched-upstream", "bsm_watched_upstream"):
+        registry._TABLE.pop(("model", name), None)
+        brainscore_vision.model_registry.pop(name, None)
+
+
+def test_an_upstream_benchmark_offline_is_one_line(watched_model_upstream_visible, tmp_path, monkeypatch, capsys):
     """brainscore_vision's own benchmarks fetch from Brain-Score's S3 too."""
     from botocore.exceptions import EndpointConnectionError, NoCredentialsError
     from brainscore_core.supported_data_standards.brainio import fetch
@@ -116,7 +138,7 @@ def test_an_upstream_benchmark_offline_is_one_line(watched_model, tmp_path, monk
     monkeypatch.setattr(fetch.BotoFetcher, "download_boto", offline)
     monkeypatch.setenv("BRAINIO_HOME", str(tmp_path / "brainio"))
     monkeypatch.setattr(fetch, "_local_data_path", None)
-    assert main(["score", "--model", "bsm-watched-model", "--benchmark", "MajajHong2015public.IT-pls"]) == 1
+    assert main(["score", "--model", "bsm-watched-upstream", "--benchmark", "MajajHong2015public.IT-pls"]) == 1
     error = one_line(capsys)
     assert error.startswith("brainscore score: could not download Brain-Score data from Brain-Score's S3 (")
-    assert f"$BRAINIO_HOME (here {tmp_path / 'brainio'}" in error and watched_model.shown == 0
+    assert f"$BRAINIO_HOME (here {tmp_path / 'brainio'}" in error and watched_model_upstream_visible.shown == 0
