@@ -14,6 +14,8 @@ setup(
     packages=find_packages(include=["brainscore_memorability", "brainscore_memorability.*"])
     + ["brainscore_memorability_training"],
     package_dir={"brainscore_memorability_training": "training"},
+    # the error types, side-effect free, so that training can raise them without importing brainscore_vision
+    py_modules=["brainscore_memorability_errors"],
     package_data={"brainscore_memorability": ["**/*.json"],
                   "brainscore_memorability_training": ["configs/*.yaml"]},
     install_requires=[

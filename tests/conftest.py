@@ -60,3 +60,31 @@ def toy_model_and_benchmark(isolated_registry):
     isolated_registry.register("model", "bsm-test-model", "a toy model", ValueModel)
     isolated_registry.register("benchmark", "bsm-test-benchmark", "a toy benchmark", ValueBenchmark)
     return isolated_registry
+
+
+def write_bad_images(folder: Path) -> dict[str, Path]:
+    """Three image files that do not decode: a truncated JPEG, a text file named .jpg, and a PNG
+    whose header declares 100000 x 100000 pixels (a decompression bomb). Returns name -> path."""
+    import io
+    import struct
+    import zlib
+
+    import numpy as np
+    from PIL import Image
+    folder.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(buffer, "JPEG")
+    files = {"truncated": folder / "truncated.jpg", "text": folder / "text.jpg", "bomb": folder / "bomb.png"}
+    files["truncated"].write_bytes(buffer.getvalue()[:len(buffer.getvalue()) // 2])
+    files["text"].write_text("this is not an image\n")
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)  # 8-bit RGB
+    chunk = b"IHDR" + header
+    files["bomb"].write_bytes(b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(header)) + chunk
+                              + struct.pack(">I", zlib.crc32(chunk)) + b"\x00\x00\x00\x00IEND\xaeB`\x82")
+    return files
+
+
+@pytest.fixture
+def bad_images(tmp_path) -> dict[str, Path]:
+    """:func:`write_bad_images` in ``tmp_path/bad_images``."""
+    return write_bad_images(tmp_path / "bad_images")

@@ -8,7 +8,7 @@ import argparse
 import os
 import sys
 
-from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierError
+from brainscore_memorability_errors import MemorabilityError, UnknownIdentifierError, UsageError
 from brainscore_memorability_training.config import add_config_arguments, config_from_args
 
 
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
             print(f"submitted job {job.job_id}")
     except MemorabilityError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2 if isinstance(error, UnknownIdentifierError) else 1
+        return 2 if isinstance(error, (UnknownIdentifierError, UsageError)) else 1
     return 0
 
 

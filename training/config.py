@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from brainscore_memorability.errors import MemorabilityError
+from brainscore_memorability_errors import MemorabilityError
 
 CONFIG_DIR = Path(__file__).with_name("configs")
 

@@ -9,33 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from brainscore_memorability.errors import DataError
+from brainscore_memorability.images import find_bad_images, load_rgb
 
 SKIP_HINT = "replace the file, or pass --skip-bad-images to drop unreadable images (they are reported)"
 
 
 def load_image(path: str | Path) -> Image.Image:
-    """The RGB image at ``path``; a :class:`DataError` naming the file if missing or unreadable."""
-    try:
-        with Image.open(path) as image:
-            return image.convert("RGB")
-    except FileNotFoundError:
-        raise DataError(f"image {path} is missing: {SKIP_HINT}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise DataError(f"image {path} cannot be read ({error}): {SKIP_HINT}") from None
-
-
-def find_bad_images(paths) -> list[tuple[str, str]]:
-    """(path, reason) of every image in ``paths`` that is missing or does not decode."""
-    bad = []
-    for path in paths:
-        try:
-            load_image(path)
-        except DataError as error:
-            bad.append((str(path), str(error).split(": " + SKIP_HINT)[0]))
-    return bad
+    """The RGB image at ``path``; a :class:`DataError` naming the file if missing or unusable
+    (see :mod:`brainscore_memorability.images`: truncated, not an image, a decompression bomb)."""
+    return load_rgb(path, hint=": " + SKIP_HINT)
 
 
 def build_transform(image_size: int, mean, std, train: bool):

@@ -33,9 +33,10 @@ from brainscore_memorability_training.config import TrainConfig
 from brainscore_memorability_training.objectives import Objective
 from brainscore_memorability_training.sampling import JointSampler
 
-# config keys that change which images a step sees or what it computes: a resumed run must match
-TRAJECTORY_KEYS = ("arch", "objective", "pretrained_imagenet", "lamem_split", "image_size", "mixing",
-                   "lamem_fraction", "weighting", "imagenet_weight", "lamem_weight", "batch_size",
+# config keys that change which images a step sees or what it computes (epochs and max_steps set the
+# length the learning-rate schedule spans): a resumed run must match
+TRAJECTORY_KEYS = ("arch", "objective", "pretrained_imagenet", "lamem_split", "image_size", "epochs",
+                   "max_steps", "mixing", "lamem_fraction", "weighting", "imagenet_weight", "lamem_weight", "batch_size",
                    "accumulation", "optimizer", "lr", "momentum", "weight_decay", "schedule",
                    "warmup_steps", "step_epochs", "step_gamma", "batchnorm", "seed")
 
@@ -284,6 +285,8 @@ def _train(config: TrainConfig, context, resume: bool) -> TrainResult:
                   f"random augmentation/dropout state is not restored, so the resumed run is not bit-identical")
         step = state["step"]
         running = state["running"]
+        if context.main:
+            print(f"resuming {saved_path} at step {step} of {total_steps}")
 
     columns = ["epoch", "step", "lr", "train_loss", *[f"train_loss_{t}" for t in sampler.tasks],
                *[f"{n}_rho" for n in eval_sets if n.startswith("lamem")],

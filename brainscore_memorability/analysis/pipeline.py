@@ -23,13 +23,13 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from brainscore_memorability import atomic
 from brainscore_memorability.errors import DataError, MemorabilityError
 from brainscore_memorability.hashing import file_digest
 
@@ -110,9 +110,7 @@ def run_piece(out: str, piece: Piece) -> str:
     folder = piece_folder(out, piece)
     if is_done(out, piece):
         return str(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{piece.name}.", dir=folder.parent))
-    try:
+    with atomic.scratch_dir(folder) as scratch:  # also removes a killed run's scratch of this piece
         COMPUTE[piece.kind](scratch, **piece.arguments)
         record = {"kind": piece.kind, "arguments": piece.arguments, "inputs": piece.inputs,
                   "fingerprint": piece.fingerprint()}
@@ -120,8 +118,6 @@ def run_piece(out: str, piece: Piece) -> str:
         if folder.exists():  # a stale piece (other inputs): replace it
             shutil.rmtree(folder)
         os.rename(scratch, folder)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return str(folder)
 
 

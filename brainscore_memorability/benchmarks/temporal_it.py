@@ -206,8 +206,8 @@ class TemporalITBenchmark(BenchmarkBase):
         return candidate.look_at(stimulus_set, number_of_trials=self.number_of_trials)
 
     def __call__(self, candidate) -> Score:
+        rates, stimulus_ids = self.rates  # first: a window outside the recorded bins fails before any extraction
         activations = self.record(candidate)
-        rates, stimulus_ids = self.rates
         scores = [self.score_window(model_features(activations, stimulus_ids, self.windows, w), rates[..., w], w)
                   for w in range(len(self.windows))]
         return scores[0] if len(scores) == 1 else combine(scores, self.windows)

@@ -9,7 +9,7 @@ import importlib
 import os
 import sys
 
-from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierError
+from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierError, UsageError
 
 # subcommand name -> module under brainscore_memorability.cli
 COMMANDS = {
@@ -46,12 +46,33 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except UnknownIdentifierError as error:
+    except (UnknownIdentifierError, UsageError) as error:
         print(f"brainscore {args.command}: {error}", file=sys.stderr)
         return 2
     except MemorabilityError as error:
         print(f"brainscore {args.command}: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # a file that cannot be read or written: one line naming it, no traceback
+        print(f"brainscore {args.command}: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # brainscore_vision's own data offline (its S3): one line saying how
+        from brainscore_memorability.data.sources import download_failure
+        message = download_failure(error)
+        if message is None:
+            raise
+        print(f"brainscore {args.command}: {message}", file=sys.stderr)
+        return 1
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (else a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {text!r}")
+    return value
 
 
 if __name__ == "__main__":

@@ -80,6 +80,9 @@ def _check_arguments(args):
         raise MemorabilityError("give the images: --stimuli CSV|DIR or --benchmark (its stimuli)")
     if args.data and not args.benchmark:
         raise MemorabilityError("--data needs --benchmark")
+    for option in ("output", "plot"):  # before any activations: an unwritable path must not cost them
+        if getattr(args, option):
+            atomic.check_writable(getattr(args, option), f"--{option}")
 
 
 def _stimuli(spec, benchmark):

@@ -6,7 +6,7 @@ ImageNet-trained model. Every model is recorded through Brain-Score's interface
 (``start_recording('IT', window)``, ``look_at(stimuli)``) on the benchmark's stimuli and fitted with
 the benchmark's own regression, folds and split halvings (:mod:`..metrics.unique_variance`).
 """
-from brainscore_memorability import registry, results
+from brainscore_memorability import atomic, registry, results
 from brainscore_memorability.cli import metric_options
 from brainscore_memorability.errors import MemorabilityError
 
@@ -124,6 +124,8 @@ def run(args) -> int:
         path = getattr(args, option)
         if path and not path.endswith((".json", ".csv")):
             raise MemorabilityError(f"--{option} '{path}' must end in .json or .csv")
+        if path:  # before any activations: an unwritable path must not cost them
+            atomic.check_writable(path, f"--{option}")
     console = Console(stderr=True)
     with console.status(f"recording {args.model} and {len(args.control)} control(s) on {args.benchmark}, fitting"):
         summary, sites = compare_controls(args.model, args.control, args.benchmark, data=args.data,

@@ -2,6 +2,7 @@
 import csv
 import io
 
+from brainscore_memorability.cli import positive_int
 from brainscore_memorability.errors import MemorabilityError
 
 HELP = "predict the memorability of image files with a LaMem-trained, joint or ResMem model"
@@ -12,17 +13,19 @@ def add_arguments(parser):
                         help="a model with a memorability head: memnet-lamem-*, memnet-joint-*, resmem")
     parser.add_argument("--weights", help="weights file (safetensors or .pt), or 'random' for the untrained network "
                                           "(default: the model's registered weights)")
-    parser.add_argument("--batch-size", type=int, default=16, help="images per forward pass (default 16)")
+    parser.add_argument("--batch-size", type=positive_int, default=16, help="images per forward pass (default 16)")
     parser.add_argument("--output", help="also write image,score rows to this .csv file (atomically)")
     parser.add_argument("images", nargs="+", help="image files (any format PIL reads)")
 
 
 def run(args) -> int:
     from brainscore_memorability import registry
-    from brainscore_memorability.atomic import write_text
+    from brainscore_memorability.atomic import check_writable, write_text
     from brainscore_memorability.models.zoo import predict_memorability
     if args.output and not args.output.endswith(".csv"):
         raise MemorabilityError(f"--output '{args.output}' must end in .csv")
+    if args.output:
+        check_writable(args.output, "--output")
     registry.resolve("model", args.model)
     scores = predict_memorability(args.model, args.images, weights=args.weights, batch_size=args.batch_size)
     print("\n".join(f"{score:.4f}  {image}" for image, score in zip(args.images, scores)))

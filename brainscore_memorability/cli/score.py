@@ -1,9 +1,9 @@
 """``brainscore score``: score any Brain-Score model on any benchmark, ours or brainscore-vision's."""
 import shlex
 
-from brainscore_memorability import registry, results
+from brainscore_memorability import atomic, registry, results
 from brainscore_memorability.cli import metric_options
-from brainscore_memorability.errors import MemorabilityError
+from brainscore_memorability.errors import MemorabilityError, UsageError
 
 HELP = "score a model on a benchmark and print (and optionally save) the result"
 
@@ -65,7 +65,9 @@ def run(args) -> int:
     if args.output and not args.output.endswith((".json", ".csv")):
         raise MemorabilityError(f"--output '{args.output}' must end in .json or .csv")
     if args.window and len(args.window) not in (2, 3):
-        raise MemorabilityError(f"--window takes START END or START END STEP (ms), not {args.window}")
+        raise UsageError(f"--window takes START END or START END STEP (ms), not {' '.join(map(str, args.window))}")
+    if args.output:  # before scoring: a read-only folder must not cost a whole score
+        atomic.check_writable(args.output, "--output")
     from brainscore_memorability.benchmarks.temporal_it import time_course
     windows = None if not args.window else [tuple(args.window)] if len(args.window) == 2 else time_course(*args.window)
     options = metric_options.from_args(args)

@@ -4,7 +4,8 @@
 from Brain-Score's S3 into ``$BRAINIO_HOME`` on first use. Its V4 and IT sites share one assembly;
 the benchmarks keep the IT ones in this package's format (presentation x neuroid x time_bin).
 """
-from brainscore_memorability.data import packaging
+from brainscore_memorability.data import packaging, sources
+from brainscore_memorability.errors import DataError
 
 IDENTIFIER = "MajajHong2015.temporal.public"
 VISUAL_DEGREES = 8  # as brainscore_vision's MajajHong2015 benchmarks
@@ -20,7 +21,13 @@ def load_assembly(path=None):
     """The IT sites of ``MajajHong2015.temporal.public`` (network on first use: Brain-Score's S3),
     or of ``path``, a NetCDF in this package's format (e.g. a local copy repackaged)."""
     if path is not None:
-        from brainscore_memorability.data import sources
         return packaging.select_region(sources.load_packaged(path), "IT")
     import brainscore_vision
-    return packaging.select_region(brainscore_vision.load_dataset(IDENTIFIER), "IT")
+    try:
+        assembly = brainscore_vision.load_dataset(IDENTIFIER)
+    except Exception as error:  # noqa: BLE001 (boto, HTTP and socket errors alike; brainio wraps them in Exception)
+        message = sources.download_failure(error, f"'{IDENTIFIER}'")
+        if message is None:
+            raise
+        raise DataError(message + ", or score on a local NetCDF in this package's format with --data FILE.nc") from None
+    return packaging.select_region(assembly, "IT")

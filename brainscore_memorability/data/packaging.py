@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -215,6 +216,10 @@ def read_recordings(spec: str) -> tuple[list[Recording], dict]:
     recordings = [Recording(name, arrays[rates_key], f"{path}:{rates_key}",
                             list(arrays[ids_key].reshape(-1)) if ids_key in arrays else None)
                   for name, (rates_key, ids_key) in sorted(found.items())]
+    for recording in recordings:
+        if np.ndim(recording.rates) not in (3, 4):
+            raise DataError(f"{recording.source}: rates have shape {np.shape(recording.rates)}; expected images x "
+                            f"neurons x repetitions x time bins (4 axes), or 3 axes with a single time bin")
     metadata = {key: arrays[key] for key in ("stimulus_id", "time_bin_start", "time_bin_end") if key in arrays}
     if "stimulus_id" not in metadata and "image_id" in arrays:
         metadata["stimulus_id"] = arrays["image_id"]
@@ -302,6 +307,17 @@ def _find_image(folder: Path, stimulus_id: str, where) -> str:
 
 
 # ---------------------------------------------------------------- writing Brain-Score's files
+def check_images(paths, where) -> None:
+    """A :class:`DataError` naming every image in ``paths`` that does not decode (truncated, not
+    an image, a decompression bomb; see :mod:`brainscore_memorability.images`)."""
+    from brainscore_memorability.images import find_bad_images
+    bad = find_bad_images(paths)
+    if bad:
+        shown = "; ".join(reason for _, reason in bad[:20]) + (f"; ... {len(bad) - 20} more" if len(bad) > 20 else "")
+        raise DataError(f"{where}: {len(bad)} of {len(paths)} image(s) cannot be used: {shown}. "
+                        f"Replace or remove them (and their rates) before packaging")
+
+
 def file_stem(kind: str, identifier: str) -> str:
     """Brain-Score's file name stem: ('assy', 'Kar2019.temporal') -> 'assy_Kar2019_temporal'."""
     return f"{kind}_{identifier.replace('.', '_')}"
@@ -314,7 +330,10 @@ def package(rates: list[str], output, identifier: str, stimuli_csv=None, images=
     :param rates: file specs, ``FILE`` or ``ANIMAL=FILE`` (see :func:`read_recordings`).
     :param time_bins: [(start_ms, end_ms)] when the files carry no ``time_bin_start``/``_end``.
     :return: {'assembly'|'stimuli_csv'|'stimuli_zip': {'path', 'sha1', 'sha256'}, 'shape', ...}.
-    Files appear atomically: a failed run leaves earlier outputs untouched.
+    Every image is decoded first. The three files are written into a staging folder beside them
+    and moved in together at the end (three renames, the NetCDF last), so a failed or killed run
+    leaves the earlier outputs untouched; the NetCDF records the CSV's and zip's sha1, so a set
+    mixed by a kill between two renames is refused when loaded.
     """
     recordings, metadata = [], {}
     for spec in rates:
@@ -342,18 +361,25 @@ def package(rates: list[str], output, identifier: str, stimuli_csv=None, images=
         first = next(i for i, (a, b) in enumerate(zip(file_ids, table["stimulus_id"])) if a != b)
         raise DataError(f"{source}: its stimulus_id order differs from {stimuli_csv}'s at position {first} "
                         f"({file_ids[first]!r} vs {table['stimulus_id'][first]!r})")
+    check_images(table["local_path"], stimuli_csv or images)
     assembly = build_assembly(recordings, table["stimulus_id"], time_bins, region=region)
+    names = {"stimuli_zip": f"{file_stem('stimulus', identifier)}.zip",
+             "stimuli_csv": f"{file_stem('stimulus', identifier)}.csv",
+             "assembly": f"{file_stem('assy', identifier)}.nc"}  # the NetCDF last: it records the others' sha1
     output = Path(output)
-    written = {"stimuli_zip": _write_zip(table, output / f"{file_stem('stimulus', identifier)}.zip")}
-    csv_table = table.drop(columns="local_path").assign(filename=[_zip_name(r) for _, r in table.iterrows()])
-    csv_path = output / f"{file_stem('stimulus', identifier)}.csv"
-    atomic.write_text(csv_path, csv_table.to_csv(index=False))
-    written["stimuli_csv"] = _hashes(csv_path)
-    assembly.attrs.update(identifier=identifier, stimulus_set_identifier=identifier,
-                          stimuli_csv_sha1=written["stimuli_csv"]["sha1"],
-                          stimuli_zip_sha1=written["stimuli_zip"]["sha1"],
-                          units="spikes/s", sources=" ".join(rates))
-    written["assembly"] = write_assembly(assembly, output / f"{file_stem('assy', identifier)}.nc")
+    with atomic.scratch_dir(output / names["assembly"]) as staging:  # the set is built whole, then moved in
+        written = {"stimuli_zip": _write_zip(table, staging / names["stimuli_zip"])}
+        csv_table = table.drop(columns="local_path").assign(filename=[_zip_name(r) for _, r in table.iterrows()])
+        atomic.write_text(staging / names["stimuli_csv"], csv_table.to_csv(index=False))
+        written["stimuli_csv"] = _hashes(staging / names["stimuli_csv"])
+        assembly.attrs.update(identifier=identifier, stimulus_set_identifier=identifier,
+                              stimuli_csv_sha1=written["stimuli_csv"]["sha1"],
+                              stimuli_zip_sha1=written["stimuli_zip"]["sha1"],
+                              units="spikes/s", sources=" ".join(rates))
+        written["assembly"] = write_assembly(assembly, staging / names["assembly"])
+        for key, name in names.items():
+            os.replace(staging / name, output / name)
+            written[key]["path"] = str(output / name)
     written["shape"] = dict(assembly.sizes)
     written["animals"] = sorted(set(assembly["animal"].values))
     written["missing_trials"] = float(np.isnan(assembly.values).mean())

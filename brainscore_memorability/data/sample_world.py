@@ -57,14 +57,13 @@ import io
 import json
 import math
 import os
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from brainscore_memorability import atomic
 from brainscore_memorability.errors import DataError
 from brainscore_memorability.hashing import file_digest
 
@@ -318,16 +317,12 @@ def build(root, config: WorldConfig = WorldConfig()) -> SampleWorld:
     if root.exists():
         _check_existing(root, config)
         return SampleWorld(root, config)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
-    try:
+    with atomic.scratch_dir(root) as scratch:
         _write_world(scratch, config)
         try:
             os.rename(scratch, root)
         except OSError:  # another process finished the same world first
             _check_existing(root, config)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return SampleWorld(root, config)
 
 

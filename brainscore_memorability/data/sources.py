@@ -33,6 +33,7 @@ from brainscore_memorability.errors import DataError
 from brainscore_memorability.hashing import file_digest
 
 CONFIG_VARIABLE = "BRAINSCORE_MEMORABILITY_CONFIG"
+REQUIRED_COORDS = ("stimulus_id", "repetition", "neuroid_id", "region", "time_bin_start", "time_bin_end")
 DEFAULT_CONFIG = Path("~/.config/brainscore-memorability/config.yaml")
 
 
@@ -94,9 +95,17 @@ def load_packaged(assembly_path, stimuli_csv=None, stimuli_zip=None):
         raise DataError(f"data file '{assembly_path}' does not exist")
     try:
         with xr.open_dataset(assembly_path) as dataset:
-            attrs = dict(dataset.attrs)
+            attrs, data_variables, names = dict(dataset.attrs), list(dataset.data_vars), set(dataset.variables)
     except (OSError, ValueError) as error:
         raise DataError(f"cannot read '{assembly_path}' as NetCDF: {error}") from error
+    if len(data_variables) != 1:
+        raise DataError(f"{assembly_path}: holds {len(data_variables)} data variables {data_variables[:8]}; an "
+                        f"assembly NetCDF holds exactly one (the rates), the rest as coordinates. Repackage it "
+                        f"with `brainscore package-data`, or keep one: xarray.open_dataset(F)[['NAME']].to_netcdf(NEW)")
+    missing = [name for name in REQUIRED_COORDS if name not in names]
+    if missing:
+        raise DataError(f"{assembly_path}: lacks the coordinate(s) {missing} (needed: {list(REQUIRED_COORDS)}); "
+                        f"repackage the rates with `brainscore package-data`")
     identifier = attrs.get("stimulus_set_identifier") or attrs.get("identifier") or assembly_path.stem
     stimuli_csv = Path(stimuli_csv or assembly_path.with_name(f"{packaging.file_stem('stimulus', identifier)}.csv"))
     stimuli_zip = Path(stimuli_zip or stimuli_csv.with_suffix(".zip"))
@@ -112,9 +121,13 @@ def load_packaged(assembly_path, stimuli_csv=None, stimuli_zip=None):
     stimulus_set = StimulusSet.from_files(stimuli_csv, _unzip(stimuli_zip, brainio_home() / zip_sha1))
     # content-derived identifier: activations are cached by stimulus-set identifier
     stimulus_set.identifier = f"{identifier}.{zip_sha1[:8]}"
-    assembly = NeuronRecordingAssembly.from_files(assembly_path, stimulus_set_identifier=stimulus_set.identifier,
-                                                  stimulus_set=stimulus_set)
-    assembly = packaging.validate_assembly(assembly.load(), str(assembly_path))
+    try:
+        assembly = NeuronRecordingAssembly.from_files(assembly_path, stimulus_set_identifier=stimulus_set.identifier,
+                                                      stimulus_set=stimulus_set).load()
+    except (KeyError, ValueError) as error:  # brainio's merge of assembly and stimulus set
+        raise DataError(f"{assembly_path} does not fit its stimulus set {stimuli_csv} "
+                        f"({type(error).__name__}: {error}); repackage it with `brainscore package-data`") from None
+    assembly = packaging.validate_assembly(assembly, str(assembly_path))
     assembly.attrs["source_file"] = str(assembly_path)
     missing = set(assembly["stimulus_id"].values) - set(stimulus_set["stimulus_id"])
     if missing:
@@ -163,6 +176,20 @@ def _download(url: str, parsed, destination: Path) -> None:
         raise DataError(f"could not download '{url}': {error}") from error
 
 
+def download_failure(error: BaseException, what: str = "Brain-Score data") -> str | None:
+    """A one-line explanation if ``error`` is Brain-Score's S3 (brainio) failing to download (as
+    offline: botocore, urllib or socket errors, which brainio wraps in a plain Exception of a
+    list), else None. Says how to use a local copy instead."""
+    causes = [error, *(error.args[0] if error.args and isinstance(error.args[0], (list, tuple)) else [])]
+    network = [c for c in causes if isinstance(c, BaseException)
+               and (type(c).__module__.startswith(("botocore", "urllib3", "socket")) or isinstance(c, OSError))]
+    if not network:
+        return None
+    return (f"could not download {what} from Brain-Score's S3 ({'; '.join(str(c)[:200] for c in network)}). "
+            f"Offline: copy Brain-Score's data cache from a machine that has loaded it into $BRAINIO_HOME "
+            f"(here {brainio_home()}; files are kept as <sha1>/<file name>)")
+
+
 def _check(path: Path, algorithm: str, expected: str, url: str) -> None:
     actual = file_digest(path, algorithm)
     if actual != expected:
@@ -175,17 +202,14 @@ def _unzip(zip_path: Path, cache: Path) -> Path:
     """Extract ``zip_path`` once into ``cache/<zip stem>/`` (atomically: a folder rename)."""
     target = cache / zip_path.stem
     if not target.is_dir():
-        cache.mkdir(parents=True, exist_ok=True)
-        staging = cache / f".{zip_path.stem}.{os.getpid()}.partial"
-        shutil.rmtree(staging, ignore_errors=True)
-        try:
-            with zipfile.ZipFile(zip_path) as archive:
-                archive.extractall(staging)
-        except zipfile.BadZipFile as error:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise DataError(f"'{zip_path}' is not a valid zip of images: {error}") from error
-        try:
-            staging.rename(target)
-        except OSError:  # another process finished first
-            shutil.rmtree(staging, ignore_errors=True)
+        with atomic.scratch_dir(target) as staging:
+            try:
+                with zipfile.ZipFile(zip_path) as archive:
+                    archive.extractall(staging)
+            except zipfile.BadZipFile as error:
+                raise DataError(f"'{zip_path}' is not a valid zip of images: {error}") from error
+            try:
+                staging.rename(target)
+            except OSError:  # another process finished first
+                pass
     return target

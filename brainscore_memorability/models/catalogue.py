@@ -56,7 +56,25 @@ class Architecture:
             import timm
             return timm.create_model(self.name, pretrained=pretrained)
         import torchvision
-        return torchvision.models.get_model(self.name, weights=self.weights_enum() if pretrained else None)
+        try:
+            return torchvision.models.get_model(self.name, weights=self.weights_enum() if pretrained else None)
+        except (OSError, RuntimeError) as error:  # offline: urllib's URLError; a torn download: RuntimeError
+            if not pretrained:
+                raise
+            raise MemorabilityError(self.download_failure(error)) from None
+
+    def download_failure(self, error: Exception) -> str:
+        """What could not be downloaded, and how to point at a local copy (torchvision weights)."""
+        import os
+
+        import torch.hub
+        url = self.weights_enum().url
+        local = os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(url))
+        return (f"could not download torchvision's ImageNet weights of {self.name} from {url} "
+                f"({type(error).__name__}: {str(error)[:200]}). Offline: fetch that file on a machine with "
+                f"internet and put it at {local} (or set $TORCH_HOME to a folder holding hub/checkpoints/"
+                f"{os.path.basename(url)}). Or, to score, give a weights file (--weights PATH); to train, "
+                f"start from random weights (--no-pretrained-imagenet)")
 
 
 def _resnet(name: str, blocks: tuple[int, int, int, int], **options) -> Architecture:

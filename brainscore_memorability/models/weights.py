@@ -22,9 +22,11 @@ part of the Brain-Score model identifier, so activation caches never mix two set
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,6 +164,8 @@ def use_weights(identifier: str, weights: str | Path) -> None:
         try:
             identifiers.parse(name)
         except UnknownIdentifierError:
+            from brainscore_memorability import registry
+            registry.resolve("model", identifier)  # known nowhere: exit 2 with the closest identifiers
             raise WeightsError(f"weights can only be chosen for this package's models (memnet-*, resmem), "
                                f"not '{identifier}'") from None
     value = RANDOM if str(weights) == RANDOM else str(Path(weights).expanduser().resolve())
@@ -206,14 +210,22 @@ def load_state_dict(weights: Weights) -> tuple[dict, dict[str, str]]:
     """
     path = weights.path
     try:
+        data = path.read_bytes()  # read once: what is hashed is what is loaded
+    except OSError as error:
+        raise WeightsError(f"weights file {path} for '{weights.identifier}' cannot be read ({error})") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if weights.sha256 is not None and digest != weights.sha256:
+        raise ChecksumError(f"weights file {path} changed after its sha256 was checked (now {digest}, checked "
+                            f"{weights.sha256}): it is refused. Is another process writing it? Load it again "
+                            f"once it is complete.")
+    try:
         if path.suffix == ".safetensors":
-            from safetensors import safe_open
-            from safetensors.torch import load_file
-            with safe_open(str(path), framework="pt") as f:
-                metadata = dict(f.metadata() or {})
-            return load_file(str(path)), metadata
+            from safetensors.torch import load
+            return load(data), safetensors_metadata(data)
+        import io
+
         import torch
-        content = torch.load(path, map_location="cpu", weights_only=True)
+        content = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 (any reader failure means the same to the user)
         raise WeightsError(f"weights file {path} for '{weights.identifier}' cannot be read safely "
                            f"({type(error).__name__}: {error}); export it with "
@@ -225,6 +237,35 @@ def load_state_dict(weights: Weights) -> tuple[dict, dict[str, str]]:
     if not isinstance(content, dict):
         raise WeightsError(f"weights file {path} holds a {type(content).__name__}, not a state dict")
     return content, {}
+
+
+def safetensors_bytes(tensors: dict, metadata: dict[str, str]) -> bytes:
+    """A safetensors file's bytes with a fixed layout: header keys sorted (metadata first), tensors
+    in name order, header padded with spaces to 8 bytes, so identical weights give identical bytes
+    (the safetensors library writes its metadata in hash-map order, which varies between runs)."""
+    import torch
+    dtypes = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
+              torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
+              torch.uint8: "U8", torch.bool: "BOOL"}
+    header, blobs, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in sorted(metadata.items())}
+    for name in sorted(tensors):
+        tensor = tensors[name].detach().to("cpu").contiguous()
+        blob = tensor.reshape(-1).view(torch.uint8).numpy().tobytes()
+        header[name] = {"dtype": dtypes[tensor.dtype], "shape": list(tensor.shape),
+                        "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
+
+
+def safetensors_metadata(data: bytes) -> dict[str, str]:
+    """The ``__metadata__`` of a safetensors file's bytes ({} if none)."""
+    (length,) = struct.unpack("<Q", data[:8])
+    return dict(json.loads(data[8:8 + length]).get("__metadata__") or {})
 
 
 def _file_weights(name: str, path: Path, expected: str | None, origin: str, entry: dict) -> Weights:
@@ -247,10 +288,21 @@ def _manifest_weights(name: str, entry: dict, manifest: Path) -> Weights:
         path = path if path.is_absolute() else manifest.parent / path
         if path.is_file() or "url" not in entry:
             return _file_weights(name, path, entry["sha256"], origin, entry)
-    path = home() / "weights" / entry.get("file", Path(entry["url"]).name)
+    path = home() / "weights" / _download_name(name, entry, manifest)
     if not path.is_file():
         _download(name, entry["url"], path)
     return _file_weights(name, path, entry["sha256"], origin, entry)
+
+
+def _download_name(name: str, entry: dict, manifest: Path) -> str:
+    """The file name a download is kept under in ``<home>/weights/``: the entry's ``file``, else the
+    URL's last path part; a plain name only, so that no manifest can write outside that folder."""
+    import urllib.parse
+    file = entry.get("file") or Path(urllib.parse.unquote(urllib.parse.urlparse(str(entry["url"])).path)).name
+    if not isinstance(file, str) or file in ("", ".", "..") or Path(file).name != file or "\\" in file:
+        raise WeightsError(f"entry '{name}' of manifest {manifest}: file name {file!r} must be a plain file name "
+                           f"(no folders, no '..'): downloads stay in {home() / 'weights'}")
+    return file
 
 
 def _download(name: str, url: str, path: Path) -> None:

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from brainscore_memorability.errors import MemorabilityError
 from brainscore_memorability.models import identifiers
 from brainscore_memorability.models import weights as weights_module
 from brainscore_memorability.models.architectures import build_network, get_architecture
@@ -145,6 +146,8 @@ def predict_memorability(identifier: str, images, weights: str | Path | None = N
     back); ResMem predicts 0-1. ImageNet-only networks have no memorability head: error.
     """
     from torch.utils.data import DataLoader
+    if int(batch_size) < 1:
+        raise MemorabilityError(f"batch_size is {batch_size}: give a whole number of images >= 1")
     zoo_network = build(identifier, weights)
     if zoo_network.memorability is None:
         raise WeightsError(f"'{zoo_network.identifier}' has no memorability head (ImageNet-only): use a "
@@ -166,11 +169,5 @@ class _Images(torch.utils.data.Dataset):
         return len(self.paths)
 
     def __getitem__(self, index: int) -> torch.Tensor:
-        from PIL import Image, UnidentifiedImageError
-
-        from brainscore_memorability.errors import DataError
-        try:
-            with Image.open(self.paths[index]) as image:
-                return self.transform(image.convert("RGB"))
-        except (FileNotFoundError, UnidentifiedImageError, OSError) as error:
-            raise DataError(f"image {self.paths[index]} cannot be read ({error})") from None
+        from brainscore_memorability.images import load_rgb
+        return self.transform(load_rgb(self.paths[index]))

@@ -51,13 +51,13 @@ def test_one_window_from_the_cli(planted_files, pixel_model_registered, capsys):
     assert row[1] == "Kar2019-IT-late@75-95ms" and float(row[2]) > 0.5  # the window, not the late phase
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--benchmark", "MajajHong2015public.IT-pls", "--data", "x.nc"], "not to 'MajajHong2015public.IT-pls'"),
-    (["--benchmark", "Kar2019-IT-early", "--window", "70"], "--window takes START END or START END STEP"),
-    (["--benchmark", "Kar2019-IT-early", "--data", "/nonexistent/assy.nc"], "data file '/nonexistent/assy.nc' does not exist"),
+@pytest.mark.parametrize("arguments, code, message", [
+    (["--benchmark", "MajajHong2015public.IT-pls", "--data", "x.nc"], 1, "not to 'MajajHong2015public.IT-pls'"),
+    (["--benchmark", "Kar2019-IT-early", "--window", "70"], 2, "--window takes START END or START END STEP"),  # usage
+    (["--benchmark", "Kar2019-IT-early", "--data", "/nonexistent/assy.nc"], 1, "data file '/nonexistent/assy.nc' does not exist"),
 ])
-def test_bad_data_or_window_exit_1_with_a_reason(pixel_model_registered, capsys, arguments, message):
-    assert main(["score", "--model", pixel_model_registered] + arguments) == 1
+def test_bad_data_or_window_exit_with_a_reason(pixel_model_registered, capsys, arguments, code, message):
+    assert main(["score", "--model", pixel_model_registered] + arguments) == code
     assert message in capsys.readouterr().err
 
 
