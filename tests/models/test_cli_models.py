@@ -35,7 +35,7 @@ def test_predict_memorability_errors(model, code, message, tiny_images, capsys):
 
 def test_predict_memorability_without_weights_says_how_to_train(tiny_images, capsys):
     assert main(["predict-memorability", "--model", "memnet-lamem", str(tiny_images[0])]) == 1
-    assert "python -m brainscore_memorability_training export RUN_DIR --id memnet-lamem-resnet50" in capsys.readouterr().err
+    assert "brainscore export RUN_DIR --id memnet-lamem-resnet50" in capsys.readouterr().err
 
 
 @pytest.fixture
