@@ -494,6 +494,11 @@ def brainscore_vision_copy(workdir: Path) -> Path:
     return target
 
 
+def package_root() -> str:
+    """The folder this brainscore_memorability is imported from, so that a CI run imports the same copy."""
+    return str(Path(__file__).resolve().parent.parent)
+
+
 def run_brainscore_ci(plugin: Plugin, workdir: Path, env: dict | None = None) -> list[subprocess.CompletedProcess]:
     """Run on ``plugin`` what Brain-Score's CI runs on a submission (brainscore_core's test_plugin.sh).
 
@@ -501,7 +506,7 @@ def run_brainscore_ci(plugin: Plugin, workdir: Path, env: dict | None = None) ->
     from ``workdir``, the generic tests of its kind (brainscore_vision/<kind>_helpers/
     generic_plugin_tests.py, if any) run with ``--plugin_directory``, then the plugin's test.py,
     both with ``-m "not slow"``. Requirements are not pip-installed: this environment already has
-    the package (``BS_INSTALL_DEPENDENCIES=no``). Returns one finished process per pytest run.
+    the package (``BS_INSTALL_DEPENDENCIES=no``; the copy imported here, :func:`package_root`). Returns one finished process per pytest run.
     """
     workdir = Path(workdir)
     library = brainscore_vision_copy(workdir)
@@ -512,7 +517,8 @@ def run_brainscore_ci(plugin: Plugin, workdir: Path, env: dict | None = None) ->
     if generic.is_file():
         commands.append(pytest + ["-vv", str(generic), "--plugin_directory", str(folder)])
     commands.append(pytest + [str(folder / "test.py"), "-s"])
-    environment = {**os.environ, "PYTHONPATH": str(workdir), "BS_INSTALL_DEPENDENCIES": "no", **(env or {})}
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(workdir), package_root()]),
+                   "BS_INSTALL_DEPENDENCIES": "no", **(env or {})}
     return [subprocess.run(command, cwd=workdir, env=environment, capture_output=True, text=True)
             for command in commands]
 

@@ -1,4 +1,4 @@
-"""The training loop: ``train(config)`` from Python, ``python -m brainscore_memorability_training train`` from a shell.
+"""The training loop: ``train(config)`` from Python, ``brainscore train`` from a shell.
 
 One optimizer step = ``accumulation`` micro-batches on each of ``world`` processes, together
 ``batch_size`` images drawn by :class:`brainscore_memorability_training.sampling.JointSampler`. After every epoch (and at

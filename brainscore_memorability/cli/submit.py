@@ -49,17 +49,17 @@ def run(args) -> int:
         raise submission.SubmissionError("--weights FILE and --weights-url URL go together, with --model")
     kind, identifier = ("model", args.model) if args.model else ("benchmark", args.benchmark)
     submission.build_plugin(kind, identifier)  # an unknown identifier fails first
+    weights = None
+    if args.weights:
+        weights = submission.published_weights(identifier, args.weights, args.weights_url)
+    elif kind == "model":
+        submission.check_weights_published(identifier)
     requirement = args.requirement or submission.default_requirement()
     problem = submission.requirement_problem(requirement)
     if problem and not (args.requirement or args.allow_unpublished):
         raise submission.SubmissionError(
             f"{problem}. Give --requirement 'brainscore-memorability @ git+https://HOST/REPO@TAG' (a tag of this "
             f"version), or --allow-unpublished if you will publish it on PyPI before uploading; nothing written")
-    weights = None
-    if args.weights:
-        weights = submission.published_weights(identifier, args.weights, args.weights_url)
-    elif kind == "model":
-        submission.check_weights_published(identifier)
     plugin = submission.build_plugin(kind, identifier, requirement, weights)
     if args.ci:
         _run_ci(plugin, args.weights if weights else None)

@@ -64,3 +64,31 @@ def test_late_window_has_nothing_to_explain(planted_files, three_models, capsys)
 def test_bad_arguments(three_models, capsys, arguments, code, message):
     assert main(["partial-corr", "--model", "bsm-pixel-model", "--control", "bsm-red-model"] + arguments) == code
     assert message in capsys.readouterr().err
+
+
+def test_weights_options_and_two_untrained_controls(planted_files, tmp_path, capsys):
+    """A network beyond two untrained draws of its own architecture: the controls get seeds 0 and 1
+    (named by their weights, as they share an identifier), and model B's weights are its own option."""
+    summary = tmp_path / "summary.csv"
+    assert main(["partial-corr", "--model", "memnet-lamem-alexnet", "--weights", "random:5",
+                 "--control", "memnet-lamem-alexnet", "--control-weights", "random",
+                 "--control", "memnet-lamem-alexnet", "--control-weights", "random",
+                 "--benchmark", "Kar2019-IT-early", "--data", str(planted_files["nc"]), "--output", str(summary)]) == 0
+    err = capsys.readouterr().err
+    assert "note: --control memnet-lamem-alexnet: untrained network with seed 1" in err
+    rows = list(csv.DictReader(summary.open()))
+    assert [row["control"] for row in rows] == ["memnet-lamem-alexnet@random-seed0", "memnet-lamem-alexnet@random-seed1"]
+    assert rows[0]["ev_model"] == rows[1]["ev_model"]  # model B (seed 5) recorded once, the same for both
+    assert rows[0]["ev_control"] != rows[1]["ev_control"]  # two different untrained networks
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--control-weights", "random", "--control-weights", "random"], "2 --control-weights for 1 --control"),
+    (["--control-weights", "random:x"], "random:SEED"),
+    (["--weights", "random", "--control-weights", "default"], "--control memnet-lamem-vgg16: no weights are known"),
+])
+def test_weights_problems_stop_before_recording(planted_files, capsys, arguments, message):
+    assert main(["partial-corr", "--model", "memnet-lamem-alexnet", "--control", "memnet-lamem-vgg16", *arguments,
+                 "--benchmark", "Kar2019-IT-early", "--data", str(planted_files["nc"])]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "recording" not in err and "Traceback" not in err

@@ -15,8 +15,10 @@ def test_predict_memorability_prints_and_writes_a_score_per_image(exported_weigh
     argv = ["predict-memorability", "--model", "memnet-joint-resnet18", "--weights", str(path),
             "--output", str(output), *map(str, tiny_images)]
     assert main(argv) == 0
-    printed = capsys.readouterr().out.strip().splitlines()
+    captured = capsys.readouterr()
+    printed = captured.out.strip().splitlines()
     assert [line.split()[1] for line in printed] == [str(p) for p in tiny_images]
+    assert captured.err == f"wrote {output} ({len(tiny_images)} images: image,memorability)\n"  # says what it wrote
     expected = zoo.predict_memorability("memnet-joint-resnet18", tiny_images, weights=path)
     rows = list(csv.DictReader(output.open()))
     assert [row["image"] for row in rows] == [str(p) for p in tiny_images]

@@ -92,7 +92,7 @@ def brainscore_side(zip_path: Path, workdir: Path, home: Path, *command) -> subp
                     target = library / Path(name).relative_to(IDENTIFIER)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(archive.read(name))
-    env = {"PYTHONPATH": str(workdir), "BS_INSTALL_DEPENDENCIES": "no", weights.HOME_ENV: str(home),
+    env = {"PYTHONPATH": f"{workdir}:{submission.package_root()}", "BS_INSTALL_DEPENDENCIES": "no", weights.HOME_ENV: str(home),
            "PATH": "/usr/bin:/bin", "HOME": str(workdir)}
     return subprocess.run([sys.executable, *command], cwd=workdir, env=env, capture_output=True, text=True,
                           timeout=900)

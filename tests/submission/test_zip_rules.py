@@ -138,17 +138,17 @@ def test_a_requirement_no_index_serves_is_refused_unless_confirmed(tmp_path, cap
     out = tmp_path / "m.zip"
     assert submission.requirement_problem(submission.default_requirement())  # 0.1.0 is not on PyPI
     assert submission.requirement_problem("brainscore-memorability @ git+https://host/repo@v0.1.0") is None
-    assert main(["submit", "--benchmark", "MajajHong2015public_IT_early", "--output", str(out)]) == 1
+    assert main(["submit", "--benchmark", "MajajHong2015public.IT_early", "--output", str(out)]) == 1
     err = capsys.readouterr().err
     assert "pins 'brainscore-memorability==0.1.0', which no package index serves" in err
     assert "--requirement" in err and "--allow-unpublished" in err and not out.exists()
-    assert main(["submit", "--benchmark", "MajajHong2015public_IT_early", "--output", str(out),
+    assert main(["submit", "--benchmark", "MajajHong2015public.IT_early", "--output", str(out),
                  "--allow-unpublished"]) == 0
     printed = capsys.readouterr().out
     assert "WARNING: requirements.txt pins 'brainscore-memorability==0.1.0'" in printed and out.exists()
     assert "must host" not in printed  # Brain-Score serves MajajHong2015's public data itself
     git = "brainscore-memorability @ git+https://github.com/owner/brainscore-memorability@v0.1.0"
-    assert main(["submit", "--benchmark", "MajajHong2015public_IT_early", "--output", str(out),
+    assert main(["submit", "--benchmark", "MajajHong2015public.IT_early", "--output", str(out),
                  "--requirement", git]) == 0
     assert "WARNING" not in capsys.readouterr().out
     with zipfile.ZipFile(out) as archive:
