@@ -8,7 +8,10 @@ from brainscore_memorability import registry as _registry
 
 __version__ = "0.1.0"
 
-_registry.install_loader_hook()
+from brainscore_memorability import upstream_warnings as _upstream_warnings  # noqa: E402
+
+with _upstream_warnings.ignored():  # the first import of brainscore_vision (see that module)
+    _registry.install_loader_hook()
 
 # each subpackage's __init__ registers its identifiers (cheaply: factories import lazily)
 from brainscore_memorability import benchmarks, data, metrics, models  # noqa: E402,F401

@@ -39,6 +39,10 @@ PLUGIN_TYPES = {"model": "models", "benchmark": "benchmarks"}  # kinds we submit
 UPLOAD_PLUGIN_TYPES = ("models", "benchmarks", "data", "metrics")  # what brain-score.org accepts
 LEADERBOARD_BENCHMARKS = ("Kar2019-IT-early", "Kar2019-IT-late",
                           "MajajHong2015public.IT-early", "MajajHong2015public.IT-late")
+# versions of brainscore-memorability that PyPI serves (none yet): a plugin pinning another cannot be installed
+PUBLISHED_VERSIONS: tuple[str, ...] = ()
+# benchmark -> its data plugin, for benchmarks whose data Brain-Score does not host (read from the user's files)
+UNHOSTED_DATA = {"Kar2019-IT-early": "Kar2019.temporal", "Kar2019-IT-late": "Kar2019.temporal"}
 MAX_ZIP_MB = 50  # brain-score.org refuses zips whose size / 1024**2 exceeds this
 # --check reads the __init__.py files of a zip; before reading, an entry is refused if it would unpack
 # to more than MAX_TEXT_BYTES (a plugin __init__.py registering one identifier is a few kB) or any entry
@@ -98,6 +102,7 @@ class Plugin:
     identifier: str  # the registered identifier in leaderboard form, e.g. 'memnet_joint_resnet50'
     name: str  # the plugin folder, e.g. 'memnet_joint_resnet50'
     files: dict[str, str]
+    weights: dict | None = None  # a model's published weights (url, sha256, file), as its model.py names them
 
     @property
     def folder(self) -> str:
@@ -137,6 +142,54 @@ def default_requirement() -> str:
     return f"brainscore-memorability=={__version__}"
 
 
+def requirement_problem(requirement: str) -> str | None:
+    """Why Brain-Score's CI could not pip-install ``requirement``, where this package knows it
+    (a pin of brainscore-memorability to a version not in :data:`PUBLISHED_VERSIONS`); else None."""
+    pinned = re.fullmatch(r"brainscore[-_]memorability\s*==\s*(\S+)", requirement.strip(), re.IGNORECASE)
+    if pinned is None or pinned.group(1) in PUBLISHED_VERSIONS:
+        return None
+    return (f"requirements.txt pins '{requirement.strip()}', which no package index serves (brainscore-memorability "
+            f"{pinned.group(1)} is not on PyPI): Brain-Score's CI could not install the plugin and would fail")
+
+
+def hosting_note(identifier: str) -> str | None:
+    """What Brain-Score needs before benchmark ``identifier`` can run there, if its data is not hosted."""
+    entry = registry.lookup("benchmark", identifier)
+    data = UNHOSTED_DATA.get(entry.identifier if entry else identifier)
+    if data is None:
+        return None
+    stem = data.replace(".", "_")
+    return (f"Brain-Score must host the data of '{identifier}' before this benchmark can run there: its data "
+            f"plugin {data} reads a NetCDF that only you have. Send the Brain-Score team (brain-score.org, "
+            f"Contact) the three files `brainscore package-data` wrote, assy_{stem}.nc, stimulus_{stem}.csv and "
+            f"stimulus_{stem}.zip, with the sha1 and sha256 it printed for each (or `sha1sum`/`sha256sum` of "
+            f"them). Once they host the files, their URLs and hashes go into this package's data sources and a "
+            f"release; submit the zip after that.")
+
+
+def published_weights(identifier: str, path, url: str) -> dict:
+    """The ``WEIGHTS`` entry of a model plugin whose weights file ``path`` will be published at ``url``:
+    ``{"url", "sha256" (of path), "file" (name of the download)}``.
+
+    Checks that ``url`` is http(s) (or file://, for tests: Brain-Score cannot read those) and that
+    the file loads into the model (architecture, objective, every tensor), so a wrong file is
+    refused here rather than on Brain-Score's servers.
+    """
+    import urllib.parse
+
+    from brainscore_memorability.models import identifiers, zoo
+    scheme = urllib.parse.urlparse(url).scheme
+    if scheme not in ("https", "http", "file"):
+        raise SubmissionError(f"--weights-url '{url}' must be an https:// (or http://) address that Brain-Score's "
+                              f"servers can download")
+    name = identifiers.canonical(identifier)
+    network = zoo.build(name, weights=path)  # WeightsError if the file does not fit
+    if network.weights.kind != "file":
+        raise SubmissionError(f"--weights '{path}' is not a weights file")
+    digest = network.weights.sha256
+    return {"url": url, "sha256": digest, "file": f"{name}-{digest[:12]}{Path(path).suffix}"}
+
+
 def check_weights_published(identifier: str) -> None:
     """Raise :class:`SubmissionError` unless Brain-Score's servers can get this model's weights.
 
@@ -150,12 +203,15 @@ def check_weights_published(identifier: str) -> None:
         raise SubmissionError(
             f"Brain-Score could not load '{identifier}': its trained weights are not published (no url for "
             f"'{name}' in {weights.SHIPPED_MANIFEST.name} shipped with the package), so its CI would fail. "
-            "Upload the safetensors file, add its url and sha256 to that manifest, release the package, "
-            "then submit.")
+            "Upload the exported safetensors file and submit with `--weights FILE --weights-url URL`, "
+            "or add its url and sha256 to that manifest and release the package.")
 
 
-def build_plugin(kind: str, identifier: str, requirement: str | None = None) -> Plugin:
+def build_plugin(kind: str, identifier: str, requirement: str | None = None, weights: dict | None = None) -> Plugin:
     """The plugin for our registered ``identifier`` (canonical or leaderboard form) of ``kind``.
+
+    ``weights`` (models only; :func:`published_weights`): the plugin downloads these weights, checks
+    their sha256 and loads them, instead of the package's registered ones.
 
     Raises :class:`UnknownIdentifierError` if the package does not register it, and
     :class:`SubmissionError` if it is registered but gets no leaderboard plugin.
@@ -176,14 +232,17 @@ def build_plugin(kind: str, identifier: str, requirement: str | None = None) -> 
             f"{', '.join(e.leaderboard_identifier for e in eligible)}")
     board_id = entry.leaderboard_identifier
     requirement = requirement or default_requirement()
+    if weights is not None and kind != "model":
+        raise ValueError("weights are for model plugins only")
     if kind == "model":
-        files = {"__init__.py": _model_init(board_id), "model.py": _MODEL_PY, "test.py": _model_test(board_id),
+        files = {"__init__.py": _model_init(board_id), "model.py": _model_py(weights),
+                 "test.py": _model_test(board_id, weights),
                  f"region_layer_map/{board_id}.json": json.dumps(region_layer_map(entry.identifier), indent=2) + "\n"}
     else:
         files = {"__init__.py": _benchmark_init(board_id), "benchmark.py": _BENCHMARK_PY,
                  "test.py": _benchmark_test(board_id)}
     files["requirements.txt"] = requirement + "\n"
-    return Plugin(kind, board_id, plugin_name(board_id), files)
+    return Plugin(kind, board_id, plugin_name(board_id), files, weights)
 
 
 def plugins(requirement: str | None = None) -> list[Plugin]:
@@ -211,22 +270,32 @@ benchmark_registry['{identifier}'] = lambda: get_benchmark('{identifier}')
 """
 
 
-_MODEL_PY = f'''{GENERATED_MARKER}
+def _model_py(weights: dict | None) -> str:
+    return f'''{GENERATED_MARKER}
 """A model of brainscore-memorability (installed from requirements.txt) as a Brain-Score plugin."""
 import brainscore_memorability  # noqa: F401  (registers the package's models with brainscore_vision)
 from brainscore_memorability import registry
 
+# The trained weights of this submission: downloaded from 'url' once, refused unless their sha256 is
+# this one, loaded by the package (None: the package's registered weights).
+WEIGHTS = {_literal(weights)}
+
 
 def get_model(identifier):
-    """The package's BrainModel for ``identifier`` (its region -> layer map is region_layer_map/)."""
+    """The package's BrainModel for ``identifier`` with WEIGHTS (its region -> layer map is region_layer_map/)."""
     registry.resolve("model", identifier)
-    return registry.lookup("model", identifier).factory()
+    if WEIGHTS is None:
+        return registry.lookup("model", identifier).factory()
+    from brainscore_memorability.models import load_model, weights
+    published = weights.published(identifier, WEIGHTS["url"], WEIGHTS["sha256"], WEIGHTS["file"])
+    return load_model(identifier, weights=published.path)
 
 
 def get_bibtex(identifier):
     """LaMem, the memorability data set these networks are trained on."""
     return """{BIBTEX}"""
 '''
+
 
 _BENCHMARK_PY = f'''{GENERATED_MARKER}
 """A benchmark of brainscore-memorability (installed from requirements.txt) as a Brain-Score plugin."""
@@ -241,7 +310,20 @@ def get_benchmark(identifier):
 '''
 
 
-def _model_test(identifier: str) -> str:
+def _literal(weights: dict | None) -> str:
+    """``weights`` as Python source, one key per line."""
+    if weights is None:
+        return "None"
+    return "{\n" + "".join(f"    {key!r}: {value!r},\n" for key, value in weights.items()) + "}"
+
+
+def _model_test(identifier: str, weights: dict | None = None) -> str:
+    published = "" if weights is None else f'''
+
+def test_published_weights_are_downloaded_checked_and_loaded():
+    model = brainscore_vision.load_model(IDENTIFIER)  # downloads {weights["url"]} once
+    assert model.identifier.endswith('@sha256-{weights["sha256"][:12]}')
+'''
     return f'''{GENERATED_MARKER}
 """Run by Brain-Score's CI with -m "not slow": untrained weights and three tiny images, no download."""
 import numpy as np
@@ -275,7 +357,7 @@ def test_untrained_network_records_it(tmp_path):
     assert set(rates["stimulus_id"].values) == set(paths)
     assert len(set(rates["neuroid_id"].values)) == rates.sizes["neuroid"] > 0
     assert np.isfinite(rates.values).all()
-
+{published}
 
 @pytest.mark.slow
 def test_trained_model_loads():
@@ -419,6 +501,11 @@ def brainscore_vision_copy(workdir: Path) -> Path:
     return target
 
 
+def package_root() -> str:
+    """The folder this brainscore_memorability is imported from, so that a CI run imports the same copy."""
+    return str(Path(__file__).resolve().parent.parent)
+
+
 def run_brainscore_ci(plugin: Plugin, workdir: Path, env: dict | None = None) -> list[subprocess.CompletedProcess]:
     """Run on ``plugin`` what Brain-Score's CI runs on a submission (brainscore_core's test_plugin.sh).
 
@@ -426,7 +513,7 @@ def run_brainscore_ci(plugin: Plugin, workdir: Path, env: dict | None = None) ->
     from ``workdir``, the generic tests of its kind (brainscore_vision/<kind>_helpers/
     generic_plugin_tests.py, if any) run with ``--plugin_directory``, then the plugin's test.py,
     both with ``-m "not slow"``. Requirements are not pip-installed: this environment already has
-    the package (``BS_INSTALL_DEPENDENCIES=no``). Returns one finished process per pytest run.
+    the package (``BS_INSTALL_DEPENDENCIES=no``; the copy imported here, :func:`package_root`). Returns one finished process per pytest run.
     """
     workdir = Path(workdir)
     library = brainscore_vision_copy(workdir)
@@ -437,7 +524,8 @@ def run_brainscore_ci(plugin: Plugin, workdir: Path, env: dict | None = None) ->
     if generic.is_file():
         commands.append(pytest + ["-vv", str(generic), "--plugin_directory", str(folder)])
     commands.append(pytest + [str(folder / "test.py"), "-s"])
-    environment = {**os.environ, "PYTHONPATH": str(workdir), "BS_INSTALL_DEPENDENCIES": "no", **(env or {})}
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(workdir), package_root()]),
+                   "BS_INSTALL_DEPENDENCIES": "no", **(env or {})}
     return [subprocess.run(command, cwd=workdir, env=environment, capture_output=True, text=True)
             for command in commands]
 

@@ -1,7 +1,8 @@
 """Training of the memorability (LaMem), categorization (ImageNet) and joint networks.
 
 From Python: ``train(load_config("joint-resnet50", lamem_root=..., imagenet_root=...))``; from a
-shell: ``python -m brainscore_memorability_training train --config joint-resnet50 ...``. Never imported by the scoring side.
+shell: ``brainscore train --config joint-resnet50 ...`` (or ``python -m brainscore_memorability_training train``).
+Never imported by the scoring side.
 """
 from brainscore_memorability_training.config import TrainConfig, load_config
 

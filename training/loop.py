@@ -1,4 +1,4 @@
-"""The training loop: ``train(config)`` from Python, ``python -m brainscore_memorability_training train`` from a shell.
+"""The training loop: ``train(config)`` from Python, ``brainscore train`` from a shell.
 
 One optimizer step = ``accumulation`` micro-batches on each of ``world`` processes, together
 ``batch_size`` images drawn by :class:`brainscore_memorability_training.sampling.JointSampler`. After every epoch (and at
@@ -19,7 +19,7 @@ import csv
 import io
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -108,6 +108,24 @@ def lr_factor(config: TrainConfig, total_steps: int, steps_per_epoch: int):
             return config.step_gamma ** (step // (config.step_epochs * steps_per_epoch))
         return 1.0
     return factor
+
+
+def fit_warmup(config: TrainConfig, total_steps: int, note: bool = True) -> TrainConfig:
+    """``config`` with a warm-up that ends before the run does.
+
+    A warm-up of at least ``total_steps`` optimizer steps (e.g. a full recipe's warm-up in a short
+    ``--max-steps`` run) would never reach ``lr`` and leave no steps for the schedule: it is shortened
+    to a tenth of the run (a common short-run choice; Goyal et al. 2017 warm up 5 of 90 epochs), with
+    a printed note when ``note``. The shortened value is what the checkpoint records.
+    """
+    if config.warmup_steps < total_steps or config.warmup_steps == 0:
+        return config
+    shortened = total_steps // 10
+    if note:
+        print(f"note: warm-up of {config.warmup_steps} steps is not shorter than this run's {total_steps} "
+              f"optimizer steps; shortened to {shortened} (a tenth of the run). Give --warmup-steps below "
+              f"{total_steps} to choose another.")
+    return replace(config, warmup_steps=shortened)
 
 
 def build_optimizer(config: TrainConfig, network: nn.Module, objective: Objective):
@@ -256,6 +274,7 @@ def _train(config: TrainConfig, context, resume: bool) -> TrainResult:
                            config.accumulation)
     per_epoch = sampler.steps_per_epoch
     total_steps = config.max_steps if config.max_steps is not None else config.epochs * per_epoch
+    config = fit_warmup(config, total_steps, note=context.main)
     optimizer = build_optimizer(config, network, objective)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor(config, total_steps, per_epoch))
     use_scaler = config.amp and context.device.type == "cuda" and config.amp_dtype == "float16"

@@ -21,6 +21,8 @@ COMMANDS = {
     "partial-corr": "partial_corr",
     "cka": "cka",
     "reproduce": "reproduce",
+    "train": "train",
+    "export": "export",
 }
 
 
@@ -43,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     # brainscore_vision pip-installs plugin requirements on every load unless told not to
     os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
+    from brainscore_memorability.upstream_warnings import quiet_upstream_warnings
+    quiet_upstream_warnings()
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -10,7 +10,8 @@ repetition-averaged rates in its time window (the study's ANN-IT similarity).
 """
 from pathlib import Path
 
-from brainscore_memorability import atomic, registry
+from brainscore_memorability import atomic
+from brainscore_memorability.cli import loading, terminal
 from brainscore_memorability.errors import MemorabilityError
 
 HELP = "CKA of each layer of a model against each layer of another model, or against IT data"
@@ -18,7 +19,11 @@ HELP = "CKA of each layer of a model against each layer of another model, or aga
 
 def add_arguments(parser):
     parser.add_argument("--model", required=True, help="model A (rows of the matrix)")
+    parser.add_argument("--weights", metavar="PATH|random[:SEED]", help="weights of model A (this package's "
+                        "models): a file, or random[:SEED] for the untrained network (default: registered weights)")
     parser.add_argument("--model-b", help="model B (columns); without it, the columns are the IT sites of --benchmark")
+    parser.add_argument("--weights-b", metavar="PATH|random[:SEED]", help="weights of model B, as --weights; two "
+                        "unseeded random networks of one architecture get different seeds (0 and 1)")
     parser.add_argument("--benchmark", help="one of this package's temporal IT benchmarks (e.g. Kar2019-IT-early): "
                         "its IT data (without --model-b) and its stimuli (without --stimuli)")
     parser.add_argument("--data", metavar="FILE.nc", help="the benchmark's data from this NetCDF")
@@ -38,33 +43,40 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    from rich.console import Console
     _check_arguments(args)
-    console = Console(stderr=True)
+    loading.resolve_all([("model", args.model)] + [("model", args.model_b)] * bool(args.model_b)
+                        + [("benchmark", args.benchmark)] * bool(args.benchmark))
+    specs = [loading.ModelSpec(args.model, args.weights)]
+    if args.model_b:
+        specs.append(loading.ModelSpec(args.model_b, args.weights_b, "--model-b", "--weights-b"))
+    specs, notes = loading.distinct_random_seeds(specs)
+    for note in notes:
+        terminal.stage(note)
+    terminal.stage("building " + " and ".join(spec.identifier for spec in specs))
+    models = loading.load_models(specs)  # both built and their weights checked before any extraction
     benchmark = None
     if args.benchmark:
         from brainscore_memorability.cli.partial_corr import load_temporal_benchmark
         benchmark = load_temporal_benchmark(args.benchmark, args.data)
     stimuli, source_degrees = _stimuli(args.stimuli, benchmark)
-    with console.status(f"recording {args.model}'s layers"):
-        layers_a, label_a = layer_representations(args.model, stimuli, args.layers, source_degrees, args.layers_per_pass)
+    layers_a = layer_representations(models[0], stimuli, args.layers, source_degrees, args.layers_per_pass)
     if args.model_b:
-        with console.status(f"recording {args.model_b}'s layers"):
-            layers_b, label_b = layer_representations(args.model_b, stimuli, args.layers_b, source_degrees,
-                                                      args.layers_per_pass)
+        layers_b = layer_representations(models[1], stimuli, args.layers_b, source_degrees, args.layers_per_pass)
     else:
-        layers_b, label_b = {f"IT {benchmark.windows[0][0]}-{benchmark.windows[0][1]} ms": _neural(benchmark)}, args.benchmark
+        layers_b = {f"IT {benchmark.windows[0][0]}-{benchmark.windows[0][1]} ms": _neural(benchmark)}
     from brainscore_memorability.metrics.cka import cka_matrix
+    terminal.stage(f"CKA of {len(layers_a)} x {len(layers_b)} layer pairs")
     matrix = cka_matrix(layers_a, layers_b, kernel=args.kernel, debiased=args.debiased or bool(args.batch_size),
                         rbf_threshold=args.rbf_threshold, batch_size=args.batch_size)
     table = matrix.to_pandas()
-    table.index.name = f"{label_a} \\ {label_b}"  # loaded identifiers: weights tags included
+    labels = [model.identifier for model in models]  # the loaded identifiers: weights tags included
+    table.index.name = f"{labels[0]} \\ {labels[1] if args.model_b else args.benchmark}"
     with atomic.atomic_path(args.output) as tmp:
         table.to_csv(tmp)
-    console.print(f"wrote {args.output} ({table.shape[0]} x {table.shape[1]})")
+    terminal.wrote(args.output, f"{table.shape[0]} x {table.shape[1]}")
     if args.plot:
-        heat_map(table, args.plot, label_a, label_b, matrix.attrs)
-        console.print(f"wrote {args.plot}")
+        heat_map(table, args.plot, labels[0], labels[1] if args.model_b else args.benchmark, matrix.attrs)
+        terminal.wrote(args.plot)
     print(table.round(4).to_string())
     return 0
 
@@ -83,6 +95,8 @@ def _check_arguments(args):
     for option in ("output", "plot"):  # before any activations: an unwritable path must not cost them
         if getattr(args, option):
             atomic.check_writable(getattr(args, option), f"--{option}")
+    if args.stimuli and not Path(args.stimuli).exists():
+        raise MemorabilityError(f"--stimuli '{args.stimuli}' does not exist: give a stimulus CSV or an image folder")
 
 
 def _stimuli(spec, benchmark):
@@ -93,8 +107,6 @@ def _stimuli(spec, benchmark):
 
     from brainscore_memorability.data.packaging import read_stimuli
     path = Path(spec)
-    if not path.exists():
-        raise MemorabilityError(f"--stimuli '{spec}' does not exist: give a stimulus CSV or an image folder")
     table = read_stimuli(csv=None if path.is_dir() else path, images=path if path.is_dir() else None)
     stimulus_set = StimulusSet(table.drop(columns=["local_path"]))
     stimulus_set.stimulus_paths = {sid: str(p) for sid, p in zip(table["stimulus_id"], table["local_path"])}
@@ -102,37 +114,35 @@ def _stimuli(spec, benchmark):
     return stimulus_set, None
 
 
-def layer_representations(model_identifier: str, stimuli, layers=None, source_degrees=None,
-                          layers_per_pass: int = 1) -> tuple[dict, str]:
-    """(layer -> images x features (stimulus_id-labelled, at most images columns) of a Brain-Score
-    model, the loaded model's identifier with its weights tag), recording ``layers_per_pass`` layers
-    per pass over the images."""
-    import brainscore_vision
+def layer_representations(model, stimuli, layers=None, source_degrees=None, layers_per_pass: int = 1) -> dict:
+    """layer -> images x features (stimulus_id-labelled, at most images columns) of a Brain-Score model,
+    recording ``layers_per_pass`` layers per pass over the images (one progress bar over the layers)."""
     import xarray as xr
 
     from brainscore_memorability.adapters import stimulus_features
     from brainscore_memorability.metrics.cka import gram_preserving
-    registry.resolve("model", model_identifier)
-    model = brainscore_vision.load_model(model_identifier)
     extractor = getattr(model, "activations_model", None)
     layers = layers or getattr(model, "layers", None)
     if extractor is None or not layers:
-        raise MemorabilityError(f"model '{model_identifier}' exposes no layer activations (activations_model and "
+        raise MemorabilityError(f"model '{model.identifier}' exposes no layer activations (activations_model and "
                                 f"layers of a ModelCommitment): layer-wise CKA needs them")
     if source_degrees is not None:
         from brainscore_vision.benchmark_helpers.screen import place_on_screen
         stimuli = place_on_screen(stimuli, target_visual_degrees=model.visual_degrees(),
                                   source_visual_degrees=source_degrees)
     representations = {}
-    for start in range(0, len(layers), layers_per_pass):
-        activations = extractor(stimuli, layers=layers[start:start + layers_per_pass])
-        layer_of_column = activations["layer"].values
-        for layer in layers[start:start + layers_per_pass]:
-            values, stimulus_ids = stimulus_features(activations.isel(neuroid=layer_of_column == layer),
-                                                     what=f"layer {layer} of {model_identifier}")
-            representations[layer] = xr.DataArray(gram_preserving(values), dims=("presentation", "feature"),
-                                                  coords={"stimulus_id": ("presentation", stimulus_ids)})
-    return representations, getattr(model, "identifier", model_identifier)
+    with terminal.bar(len(layers), f"{model.identifier}: layers") as progress, terminal.hidden_bars("activations"):
+        for start in range(0, len(layers), layers_per_pass):
+            chunk = layers[start:start + layers_per_pass]
+            activations = extractor(stimuli, layers=chunk)
+            layer_of_column = activations["layer"].values
+            for layer in chunk:
+                values, stimulus_ids = stimulus_features(activations.isel(neuroid=layer_of_column == layer),
+                                                         what=f"layer {layer} of {model.identifier}")
+                representations[layer] = xr.DataArray(gram_preserving(values), dims=("presentation", "feature"),
+                                                      coords={"stimulus_id": ("presentation", stimulus_ids)})
+            progress.update(len(chunk))
+    return representations
 
 
 def _neural(benchmark):

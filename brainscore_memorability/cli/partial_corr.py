@@ -7,7 +7,7 @@ ImageNet-trained model. Every model is recorded through Brain-Score's interface
 the benchmark's own regression, folds and split halvings (:mod:`..metrics.unique_variance`).
 """
 from brainscore_memorability import atomic, registry, results
-from brainscore_memorability.cli import metric_options
+from brainscore_memorability.cli import loading, metric_options, terminal
 from brainscore_memorability.errors import MemorabilityError
 
 HELP = "a model's unique IT variance (partial correlation) beyond each control model, compared"
@@ -15,8 +15,14 @@ HELP = "a model's unique IT variance (partial correlation) beyond each control m
 
 def add_arguments(parser):
     parser.add_argument("--model", required=True, help="model B, whose unique variance is measured")
+    parser.add_argument("--weights", metavar="PATH|random[:SEED]", help="weights of model B (this package's models): "
+                        "a file, or random[:SEED] for the untrained network (default: registered weights)")
     parser.add_argument("--control", required=True, action="append", metavar="MODEL",
                         help="control model A (repeat for several; the first is the reference of the comparisons)")
+    parser.add_argument("--control-weights", action="append", metavar="PATH|random[:SEED]",
+                        help="weights of each --control, in their order (repeat once per control; 'default' keeps "
+                             "a control's registered weights); unseeded random networks of one architecture get "
+                             "different seeds")
     parser.add_argument("--benchmark", required=True, help="one of this package's temporal IT benchmarks, "
                         "e.g. Kar2019-IT-early (`brainscore list benchmarks`)")
     parser.add_argument("--data", metavar="FILE.nc", help="the benchmark's data from this NetCDF "
@@ -48,21 +54,17 @@ def load_temporal_benchmark(identifier: str, data=None, options=None):
     return benchmark
 
 
-def record(model_identifier: str, benchmark):
-    """(the model's IT features in the benchmark's window: images (benchmark order) x features,
-    the loaded model's identifier with its weights tag)."""
-    import brainscore_vision
-
+def record(model, benchmark):
+    """A Brain-Score model's IT features in the benchmark's window: images (benchmark order) x features."""
     from brainscore_memorability.benchmarks.temporal_it import model_features
-    registry.resolve("model", model_identifier)
-    model = brainscore_vision.load_model(model_identifier)
+    terminal.stage(f"recording {model.identifier}")
     activations = benchmark.record(model)
-    return (model_features(activations, benchmark.rates[1], benchmark.windows, 0),
-            getattr(model, "identifier", model_identifier))
+    return model_features(activations, benchmark.rates[1], benchmark.windows, 0)
 
 
 def compare_controls(model: str, controls: list[str], benchmark_identifier: str, data=None,
-                     partition: bool = False, test: str = "wilcoxon", options=None):
+                     partition: bool = False, test: str = "wilcoxon", options=None, weights=None,
+                     control_weights=None):
     """(summary rows, one per control; per-site rows) of B's unique variance beyond each control.
 
     Summary columns: model, control (the loaded identifiers, weights tag included), benchmark,
@@ -71,7 +73,9 @@ def compare_controls(model: str, controls: list[str], benchmark_identifier: str,
     (JSON: every option the metric ran with), [partition_unique (median EV(A+B) - EV(A), %)], and
     for every control after the first the paired comparison of the sites' unique variance with the
     first's (difference = this - first, its bootstrap CI, test, p_value, effect size).
-    ``options``: metric options (keywords of ``explained_variance_details``).
+    ``options``: metric options (keywords of ``explained_variance_details``). ``weights`` (model
+    B's) and ``control_weights`` (one per control, None: registered) as ``--weights``; every model
+    is built before any is recorded.
     """
     import json
 
@@ -81,12 +85,28 @@ def compare_controls(model: str, controls: list[str], benchmark_identifier: str,
     from brainscore_memorability.analysis.statistics import paired_comparison
     from brainscore_memorability.metrics.explained_variance import explained_variance_details
     from brainscore_memorability.metrics.unique_variance import unique_variance_against
+    loading.resolve_all([("model", name) for name in (model, *controls)] + [("benchmark", benchmark_identifier)])
+    control_weights = list(control_weights or [None] * len(controls))
+    if len(control_weights) != len(controls):
+        raise MemorabilityError(f"{len(control_weights)} --control-weights for {len(controls)} --control models: "
+                                f"give one per control, in their order ('default' for registered weights)")
+    specs = [loading.ModelSpec(model, weights)] + [
+        loading.ModelSpec(name, None if w in (None, "default") else w, "--control", "--control-weights")
+        for name, w in zip(controls, control_weights)]
+    specs, notes = loading.distinct_random_seeds(specs)
+    for note in notes:
+        terminal.stage(note)
+    terminal.stage("building " + ", ".join(spec.identifier for spec in specs))
+    built = loading.load_models(specs)  # every model built and its weights checked before any recording
     benchmark = load_temporal_benchmark(benchmark_identifier, data, options)
     rates = benchmark.rates[0][..., 0]
-    recorded = {name: record(name, benchmark) for name in dict.fromkeys([model, *controls])}
-    features = {name: pair[0] for name, pair in recorded.items()}
-    tagged = {name: pair[1] for name, pair in recorded.items()}
-    found = unique_variance_against(features[model], {c: features[c] for c in controls}, rates, partition=partition,
+    terminal.one_bar_per_stage()
+    recorded = [record(m, benchmark) for m in built]
+    # rows name the loaded models, weights tags included (two untrained draws differ by their seeds)
+    tagged = {model: built[0].identifier}
+    controls = [m.identifier for m in built[1:]]
+    tagged.update({control: control for control in controls})
+    found = unique_variance_against(recorded[0], dict(zip(controls, recorded[1:])), rates, partition=partition,
                                     **adapters.with_groups(explained_variance_details, benchmark.metric_options,
                                                            benchmark.groups))
     recorded_options = json.dumps(benchmark.options, sort_keys=True, default=str)
@@ -119,18 +139,16 @@ def compare_controls(model: str, controls: list[str], benchmark_identifier: str,
 
 
 def run(args) -> int:
-    from rich.console import Console
     for option in ("output", "neurons"):
         path = getattr(args, option)
         if path and not path.endswith((".json", ".csv")):
             raise MemorabilityError(f"--{option} '{path}' must end in .json or .csv")
         if path:  # before any activations: an unwritable path must not cost them
             atomic.check_writable(path, f"--{option}")
-    console = Console(stderr=True)
-    with console.status(f"recording {args.model} and {len(args.control)} control(s) on {args.benchmark}, fitting"):
-        summary, sites = compare_controls(args.model, args.control, args.benchmark, data=args.data,
-                                          partition=args.partition, test=args.test,
-                                          options=metric_options.from_args(args))
+    summary, sites = compare_controls(args.model, args.control, args.benchmark, data=args.data,
+                                      partition=args.partition, test=args.test,
+                                      options=metric_options.from_args(args), weights=args.weights,
+                                      control_weights=args.control_weights)
     for row in summary:
         line = (f"{row['model']} beyond {row['control']} on {row['benchmark']}: unique variance "
                 f"{row['unique_variance']:.2f} +- {row['error']:.2f} % (median over {row['n_sites']} sites), "
@@ -144,7 +162,7 @@ def run(args) -> int:
                   f"{row['effect_size_name']} = {row['effect_size']:.2f}")
     for option, rows in (("output", _same_columns(summary)), ("neurons", sites)):
         if getattr(args, option):
-            console.print(f"wrote {results.write_rows(rows, getattr(args, option))}")
+            terminal.wrote(results.write_rows(rows, getattr(args, option)))
     return 0
 
 

@@ -11,8 +11,8 @@ HELP = "predict the memorability of image files with a LaMem-trained, joint or R
 def add_arguments(parser):
     parser.add_argument("--model", required=True,
                         help="a model with a memorability head: memnet-lamem-*, memnet-joint-*, resmem")
-    parser.add_argument("--weights", help="weights file (safetensors or .pt), or 'random' for the untrained network "
-                                          "(default: the model's registered weights)")
+    parser.add_argument("--weights", metavar="PATH|random[:SEED]", help="weights file (safetensors or .pt), or "
+                        "random[:SEED] for the untrained network (default: the model's registered weights)")
     parser.add_argument("--batch-size", type=positive_int, default=16, help="images per forward pass (default 16)")
     parser.add_argument("--output", help="also write image,score rows to this .csv file (atomically)")
     parser.add_argument("images", nargs="+", help="image files (any format PIL reads)")
@@ -34,4 +34,6 @@ def run(args) -> int:
         csv.writer(table, lineterminator="\n").writerows(
             [("image", "memorability"), *((image, f"{score:.6f}") for image, score in zip(args.images, scores))])
         write_text(args.output, table.getvalue())
+        from brainscore_memorability.cli.terminal import wrote
+        wrote(args.output, f"{len(args.images)} images: image,memorability")
     return 0

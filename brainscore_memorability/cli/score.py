@@ -1,8 +1,9 @@
 """``brainscore score``: score any Brain-Score model on any benchmark, ours or brainscore-vision's."""
 import shlex
 
-from brainscore_memorability import atomic, registry, results
-from brainscore_memorability.cli import metric_options
+from brainscore_memorability import atomic, results
+from brainscore_memorability.cli import metric_options, terminal
+from brainscore_memorability.cli.loading import resolve_all
 from brainscore_memorability.errors import MemorabilityError, UsageError
 
 HELP = "score a model on a benchmark and print (and optionally save) the result"
@@ -12,8 +13,9 @@ def add_arguments(parser):
     parser.add_argument("--model", required=True, help="model identifier (`brainscore list models --all`)")
     parser.add_argument("--benchmark", required=True, help="benchmark identifier (`brainscore list benchmarks --all`)")
     parser.add_argument("--output", help="write the result to this .json or .csv file (atomically)")
-    parser.add_argument("--weights", metavar="PATH|random", help="our models (memnet-*, resmem): score with "
-                        "this weights file, or 'random' for the untrained network (default: registered weights)")
+    parser.add_argument("--weights", metavar="PATH|random[:SEED]", help="our models (memnet-*, resmem): score with "
+                        "this weights file, or random[:SEED] for the untrained network initialised from SEED "
+                        "(default 0) (default: registered weights)")
     parser.add_argument("--data", metavar="FILE.nc", help="our temporal IT benchmarks: score on this NetCDF "
                         "(from `brainscore package-data`) instead of the configured data")
     parser.add_argument("--window", nargs="+", type=int, metavar="MS", help="our temporal IT benchmarks: "
@@ -44,24 +46,33 @@ def score(model_identifier: str, benchmark_identifier: str, data=None, windows=N
 
     Unlike ``brainscore_vision.score`` this writes nothing (no pickle into site-packages).
     """
+    return scored(*load(model_identifier, benchmark_identifier, data, windows, options))
+
+
+def load(model_identifier: str, benchmark_identifier: str, data=None, windows=None, options=None):
+    """(model, benchmark) as :func:`score` uses them. Our temporal IT benchmarks read and check their
+    data here, so that a bad file or window stops before the model is built or shown anything."""
     import brainscore_memorability  # noqa: F401  (registers our identifiers)
     import brainscore_vision
-    from brainscore_core.benchmarks import score_benchmark
-    registry.resolve("model", model_identifier)
-    registry.resolve("benchmark", benchmark_identifier)
-    model = brainscore_vision.load_model(model_identifier)
+    resolve_all([("model", model_identifier), ("benchmark", benchmark_identifier)])
     if data or windows or options:
         from brainscore_memorability.benchmarks.temporal_it import rebuild
         benchmark = rebuild(benchmark_identifier, data=data, windows=windows, **(options or {}))
     else:
         benchmark = brainscore_vision.load_benchmark(benchmark_identifier)
+    getattr(benchmark, "rates", None)  # our benchmarks: the windowed rates (data and windows checked)
+    return brainscore_vision.load_model(model_identifier), benchmark
+
+
+def scored(model, benchmark):
+    """The benchmark's Score of the model, naming the loaded model (weights tag included) in its attrs."""
+    from brainscore_core.benchmarks import score_benchmark
     result = score_benchmark(benchmark, model)
-    result.attrs["model_identifier"] = getattr(model, "identifier", model_identifier)
+    result.attrs["model_identifier"] = getattr(model, "identifier", None) or "unknown"
     return result
 
 
 def run(args) -> int:
-    from rich.console import Console
     if args.output and not args.output.endswith((".json", ".csv")):
         raise MemorabilityError(f"--output '{args.output}' must end in .json or .csv")
     if args.window and len(args.window) not in (2, 3):
@@ -71,12 +82,14 @@ def run(args) -> int:
     from brainscore_memorability.benchmarks.temporal_it import time_course
     windows = None if not args.window else [tuple(args.window)] if len(args.window) == 2 else time_course(*args.window)
     options = metric_options.from_args(args)
+    resolve_all([("model", args.model), ("benchmark", args.benchmark)])
     if args.weights:  # the model factory reads them from the model's weights environment variable
         from brainscore_memorability.models.weights import use_weights
         use_weights(args.model, args.weights)
-    console = Console(stderr=True)
-    with console.status(f"scoring {args.model} on {args.benchmark} (extracting activations, fitting)"):
-        result = score(args.model, args.benchmark, data=args.data, windows=windows, options=options)
+    model, benchmark = load(args.model, args.benchmark, data=args.data, windows=windows, options=options)
+    terminal.one_bar_per_stage()
+    terminal.stage(f"scoring {args.model} on {args.benchmark}: extracting activations, then fitting")
+    result = scored(model, benchmark)
     model = result.attrs["model_identifier"]  # with its weights tag: a random control is not a trained model
     label = args.benchmark + (f"@{args.window[0]}-{args.window[1]}ms" if args.window else "") + (
         f"/{args.window[2]}ms" if args.window and len(args.window) == 3 else "")
@@ -85,5 +98,5 @@ def run(args) -> int:
         for w in result.attrs.get("windows", [])]
     print(results.format_table(rows))
     if args.output:
-        console.print(f"wrote {results.write_rows(rows, args.output)}")
+        terminal.wrote(results.write_rows(rows, args.output))
     return 0

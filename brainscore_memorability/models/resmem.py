@@ -53,7 +53,7 @@ def build(weights: str | Path | None = None):
     network = resmem.ResMem(pretrained=True)  # builds the layers and loads the wheel's weights
     if resolved.kind == weights_module.RANDOM:
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(weights_module.RANDOM_SEED)
+            torch.manual_seed(resolved.seed)
             for module in network.modules():
                 if hasattr(module, "reset_parameters"):
                     module.reset_parameters()

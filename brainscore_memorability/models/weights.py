@@ -2,12 +2,13 @@
 
 For a model identifier the weights are, first match wins:
 
-1. what the caller names: ``weights=PATH`` (``--weights PATH`` on the CLI), or ``"random"`` for the
-   untrained network (seed 0: a control condition, never mixed with trained weights in caches);
+1. what the caller names: ``weights=PATH`` (``--weights PATH`` on the CLI), or ``"random"`` /
+   ``"random:SEED"`` for the untrained network initialised from that seed (default 0: a control
+   condition, never mixed with trained weights in caches);
 2. the environment variable :func:`env_variable` (``BRAINSCORE_MEMORABILITY_WEIGHTS_<ID>``, e.g.
    ``BRAINSCORE_MEMORABILITY_WEIGHTS_MEMNET_JOINT_RESNET50=/data/joint.safetensors``);
 3. the user manifest ``<home>/weights_manifest.json``, written by :func:`add_local_weights`
-   (which ``python -m brainscore_memorability_training export`` calls);
+   (which ``brainscore export`` calls);
 4. the manifest shipped in the package (``weights_manifest.json`` beside this file): published
    files by URL and sha256, downloaded on first use into ``<home>/weights/``;
 5. the model's built-in weights, where it has any (torchvision's ImageNet weights; ResMem's wheel).
@@ -56,8 +57,8 @@ class ChecksumError(WeightsError):
 class Weights:
     """The resolved weights of one model.
 
-    ``kind`` is ``"file"`` (``path`` holds them, ``sha256`` verified), ``"random"`` (untrained, seed
-    :data:`RANDOM_SEED`) or ``"builtin"`` (``builtin`` names them, e.g. ``torchvision-IMAGENET1K_V1``).
+    ``kind`` is ``"file"`` (``path`` holds them, ``sha256`` verified), ``"random"`` (untrained,
+    initialised from ``seed``) or ``"builtin"`` (``builtin`` names them, e.g. ``torchvision-IMAGENET1K_V1``).
     ``origin`` says where they were found, for messages.
     """
     identifier: str
@@ -67,13 +68,14 @@ class Weights:
     sha256: str | None = None
     builtin: str | None = None
     entry: dict = field(default_factory=dict, compare=False)
+    seed: int = RANDOM_SEED  # kind "random" only
 
     @property
     def tag(self) -> str:
         if self.kind == "file":
             return f"sha256-{self.sha256[:12]}"
         if self.kind == RANDOM:
-            return f"random-seed{RANDOM_SEED}"
+            return f"random-seed{self.seed}"
         return self.builtin
 
     @property
@@ -92,6 +94,20 @@ def home() -> Path:
 
 def user_manifest_path() -> Path:
     return home() / MANIFEST_NAME
+
+
+def random_seed(weights) -> int | None:
+    """The seed of a ``"random"`` / ``"random:SEED"`` weights value, or None for anything else."""
+    text = str(weights)
+    if text == RANDOM:
+        return RANDOM_SEED
+    if not text.startswith(RANDOM + ":"):
+        return None
+    try:
+        return int(text[len(RANDOM) + 1:])
+    except ValueError:
+        raise WeightsError(f"weights '{text}': give 'random' or 'random:SEED' with an integer SEED, "
+                           f"e.g. random:1") from None
 
 
 def env_variable(identifier: str) -> str:
@@ -136,7 +152,7 @@ def add_local_weights(identifier: str, path: str | Path, manifest: str | Path | 
     atomically under a lock, and other entries are kept. Returns the new entry
     ``{"path": absolute path, "sha256": hex, "arch": ..., "objective": ...}``.
 
-    This is what ``python -m brainscore_memorability_training export CHECKPOINT --id memnet-joint-resnet50`` calls.
+    This is what ``brainscore export CHECKPOINT --id memnet-joint-resnet50`` calls.
     """
     name = identifiers.canonical(identifier)
     objective, arch = identifiers.parse(name)
@@ -156,7 +172,8 @@ def add_local_weights(identifier: str, path: str | Path, manifest: str | Path | 
 
 
 def use_weights(identifier: str, weights: str | Path) -> None:
-    """Make this process load ``identifier`` with ``weights`` (a path or ``"random"``), also when it
+    """Make this process load ``identifier`` with ``weights`` (a path, ``"random"`` or
+    ``"random:SEED"``), also when it
     is loaded through ``brainscore_vision.load_model``: sets :func:`env_variable`. The file is
     checked now, so a bad path fails before any scoring starts."""
     name = identifiers.canonical(identifier)
@@ -168,7 +185,7 @@ def use_weights(identifier: str, weights: str | Path) -> None:
             registry.resolve("model", identifier)  # known nowhere: exit 2 with the closest identifiers
             raise WeightsError(f"weights can only be chosen for this package's models (memnet-*, resmem), "
                                f"not '{identifier}'") from None
-    value = RANDOM if str(weights) == RANDOM else str(Path(weights).expanduser().resolve())
+    value = str(weights) if random_seed(weights) is not None else str(Path(weights).expanduser().resolve())
     resolve(name, value)
     os.environ[env_variable(name)] = value
 
@@ -176,20 +193,20 @@ def use_weights(identifier: str, weights: str | Path) -> None:
 def resolve(identifier: str, weights: str | Path | None = None, builtin: str | None = None) -> Weights:
     """The :class:`Weights` of ``identifier`` (see module docstring for the order of sources).
 
-    ``weights``: a file path, ``"random"``, or None to look further. ``builtin``: the name of the
+    ``weights``: a file path, ``"random"`` / ``"random:SEED"``, or None to look further. ``builtin``: the name of the
     model's built-in weights (used when nothing else is configured), or None if it has none.
     Files are located (downloaded if need be) and their sha256 verified here.
     """
     name = identifiers.canonical(identifier)
-    if weights is not None and str(weights) == RANDOM:
-        return Weights(name, RANDOM, "weights='random'")
+    if weights is not None and random_seed(weights) is not None:
+        return Weights(name, RANDOM, f"weights='{weights}'", seed=random_seed(weights))
     if weights is not None:
         return _file_weights(name, Path(weights), None, "the weights argument", {})
     if os.environ.get(env_variable(name)):
         variable = env_variable(name)
         value = os.environ[variable]
-        if value == RANDOM:
-            return Weights(name, RANDOM, f"${variable}")
+        if random_seed(value) is not None:
+            return Weights(name, RANDOM, f"${variable}", seed=random_seed(value))
         return _file_weights(name, Path(value), None, f"${variable}", {})
     for manifest in (user_manifest_path(), SHIPPED_MANIFEST):
         entry = read_manifest(manifest).get(name)
@@ -229,7 +246,7 @@ def load_state_dict(weights: Weights) -> tuple[dict, dict[str, str]]:
     except Exception as error:  # noqa: BLE001 (any reader failure means the same to the user)
         raise WeightsError(f"weights file {path} for '{weights.identifier}' cannot be read safely "
                            f"({type(error).__name__}: {error}); export it with "
-                           f"`python -m brainscore_memorability_training export CHECKPOINT --id {weights.identifier}`") from None
+                           f"`brainscore export CHECKPOINT --id {weights.identifier}`") from None
     for key in ("network", "state_dict", "model"):
         if isinstance(content, dict) and isinstance(content.get(key), dict):
             content = content[key]
@@ -288,19 +305,34 @@ def _manifest_weights(name: str, entry: dict, manifest: Path) -> Weights:
         path = path if path.is_absolute() else manifest.parent / path
         if path.is_file() or "url" not in entry:
             return _file_weights(name, path, entry["sha256"], origin, entry)
-    path = home() / "weights" / _download_name(name, entry, manifest)
+    return _file_weights(name, _downloaded(name, entry["url"], _download_name(name, entry, origin)),
+                         entry["sha256"], origin, entry)
+
+
+def published(identifier: str, url: str, sha256: str, file: str | None = None) -> Weights:
+    """The weights published at ``url`` with ``sha256`` (what a submitted leaderboard plugin names):
+    downloaded once into ``<home>/weights/<file>`` (default: the URL's last part), sha256-checked."""
+    name = identifiers.canonical(identifier)
+    entry = {"url": url, "sha256": sha256, **({"file": file} if file else {})}
+    origin = f"url {url}"
+    return _file_weights(name, _downloaded(name, url, _download_name(name, entry, origin)), sha256, origin, entry)
+
+
+def _downloaded(name: str, url: str, file: str) -> Path:
+    """``<home>/weights/<file>``, downloaded from ``url`` unless already there."""
+    path = home() / "weights" / file
     if not path.is_file():
-        _download(name, entry["url"], path)
-    return _file_weights(name, path, entry["sha256"], origin, entry)
+        _download(name, url, path)
+    return path
 
 
-def _download_name(name: str, entry: dict, manifest: Path) -> str:
+def _download_name(name: str, entry: dict, origin: str) -> str:
     """The file name a download is kept under in ``<home>/weights/``: the entry's ``file``, else the
     URL's last path part; a plain name only, so that no manifest can write outside that folder."""
     import urllib.parse
     file = entry.get("file") or Path(urllib.parse.unquote(urllib.parse.urlparse(str(entry["url"])).path)).name
     if not isinstance(file, str) or file in ("", ".", "..") or Path(file).name != file or "\\" in file:
-        raise WeightsError(f"entry '{name}' of manifest {manifest}: file name {file!r} must be a plain file name "
+        raise WeightsError(f"weights '{name}' of {origin}: file name {file!r} must be a plain file name "
                            f"(no folders, no '..'): downloads stay in {home() / 'weights'}")
     return file
 
@@ -328,17 +360,29 @@ def _verified_sha256(path: Path, expected: str | None) -> str:
         if value is not None and value.lower() != digest:
             raise ChecksumError(
                 f"weights file {path} has sha256 {digest}, but its {where} records {value}: the file "
-                f"was changed or truncated and is refused. Re-export it (`python -m brainscore_memorability_training export`), "
+                f"was changed or truncated and is refused. Re-export it (`brainscore export`), "
                 f"re-download it (delete the file), or register the new file with add_local_weights.")
     return digest
 
 
 def _how_to_get(name: str) -> str:
-    config = name.removeprefix("memnet-")
-    return (f"Train and export them (`python -m brainscore_memorability_training train --config {config} --out-dir RUN_DIR`, "
-            f"then `python -m brainscore_memorability_training export RUN_DIR --id {name}`), point at a file with `--weights PATH`, "
-            f"${env_variable(name)} or load_model('{name}', weights=PATH), or use `--weights random` "
-            f"for the untrained control network.")
+    return (f"Train and export them ({train_command(name)}, then `brainscore export RUN_DIR --id {name}`), "
+            f"point at a file with `--weights PATH`, ${env_variable(name)} or load_model('{name}', weights=PATH), "
+            f"or use `--weights random` (or random:SEED) for the untrained control network.")
+
+
+def train_command(name: str) -> str:
+    """The ``brainscore train`` command line that trains ``name`` (a shipped config where one exists)."""
+    try:
+        objective, arch = identifiers.parse(name)
+    except UnknownIdentifierError:
+        return "`brainscore train --help`"
+    from brainscore_memorability_training.config import CONFIG_DIR
+    config = f"{objective}-{arch}"
+    recipe = f"--config {config}" if (CONFIG_DIR / f"{config}.yaml").is_file() else f"--arch {arch} --objective {objective}"
+    roots = {"lamem": " --lamem-root LAMEM", "imagenet": " --imagenet-root IMAGENET",
+             "joint": " --lamem-root LAMEM --imagenet-root IMAGENET"}[objective]
+    return f"`brainscore train {recipe}{roots} --out-dir RUN_DIR`"
 
 
 def _missing_message(name: str) -> str:

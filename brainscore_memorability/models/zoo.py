@@ -75,7 +75,7 @@ def build(identifier: str, weights: str | Path | None = None) -> ZooNetwork:
         network = build_network(arch, objective, pretrained_imagenet=True)
     elif resolved.kind == weights_module.RANDOM:
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(weights_module.RANDOM_SEED)
+            torch.manual_seed(resolved.seed)
             network = build_network(arch, objective)
     else:
         network = build_network(arch, objective)

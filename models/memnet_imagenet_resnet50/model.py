@@ -3,11 +3,19 @@
 import brainscore_memorability  # noqa: F401  (registers the package's models with brainscore_vision)
 from brainscore_memorability import registry
 
+# The trained weights of this submission: downloaded from 'url' once, refused unless their sha256 is
+# this one, loaded by the package (None: the package's registered weights).
+WEIGHTS = None
+
 
 def get_model(identifier):
-    """The package's BrainModel for ``identifier`` (its region -> layer map is region_layer_map/)."""
+    """The package's BrainModel for ``identifier`` with WEIGHTS (its region -> layer map is region_layer_map/)."""
     registry.resolve("model", identifier)
-    return registry.lookup("model", identifier).factory()
+    if WEIGHTS is None:
+        return registry.lookup("model", identifier).factory()
+    from brainscore_memorability.models import load_model, weights
+    published = weights.published(identifier, WEIGHTS["url"], WEIGHTS["sha256"], WEIGHTS["file"])
+    return load_model(identifier, weights=published.path)
 
 
 def get_bibtex(identifier):

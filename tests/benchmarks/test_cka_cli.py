@@ -81,3 +81,43 @@ def test_bad_arguments_exit_1_with_a_reason(planted_files, layered_models, tmp_p
     arguments = [a.format(images=planted_files["images"], tmp=tmp_path) for a in arguments]
     assert main(["cka", "--model", "bsm-layered-a"] + arguments) == 1
     assert message in capsys.readouterr().err
+
+
+def test_weights_options_and_random_controls(planted_files, tmp_path, capsys):
+    """Two untrained networks of one architecture are two draws (CKA < 1 on the diagonal) unless given
+    the same seed (then the shared trunk gives exactly 1)."""
+    output = tmp_path / "cka.csv"
+    base = ["cka", "--model", "memnet-lamem-alexnet", "--model-b", "memnet-imagenet-alexnet", "--stimuli",
+            str(planted_files["images"]), "--layers", "backbone.features.2", "backbone.features.12", "--layers-b", "backbone.features.2",
+            "backbone.features.12", "--output", str(output)]
+    assert main(base + ["--weights", "random", "--weights-b", "random"]) == 0
+    err = capsys.readouterr().err
+    assert "note: --model-b memnet-imagenet-alexnet: untrained network with seed 1" in err
+    different = pd.read_csv(output, index_col=0)
+    assert different.index.name == "memnet-lamem-alexnet@random-seed0 \\ memnet-imagenet-alexnet@random-seed1"
+    assert np.diag(different.values).max() < 0.999
+    assert main(base + ["--weights", "random:7", "--weights-b", "random:7"]) == 0
+    same = pd.read_csv(output, index_col=0)
+    np.testing.assert_allclose(np.diag(same.values), 1, atol=1e-6)
+    print("diagonal, seeds 0/1:", np.diag(different.values).round(4), "; seeds 7/7:", np.diag(same.values))
+
+
+def test_both_models_are_built_before_anything_is_extracted(planted_files, tmp_path, capsys):
+    output = tmp_path / "cka.csv"
+    assert main(["cka", "--model", "memnet-lamem-alexnet", "--weights", "random", "--model-b", "memnet-lamem-vgg16",
+                 "--stimuli", str(planted_files["images"]), "--output", str(output)]) == 1
+    err = capsys.readouterr().err
+    assert "--model-b memnet-lamem-vgg16: no weights are known" in err and "--weights-b" in err
+    assert "brainscore train --config lamem-vgg16" in err and "joint-alexnet" not in err
+    assert "layers" not in err.split("building")[-1].split("\n", 1)[-1] and not output.exists()
+    assert len(err.strip().splitlines()) == 2  # the stage line and the error: no traceback
+
+
+def test_every_unknown_identifier_is_named_at_once(planted_files, tmp_path, capsys):
+    assert main(["cka", "--model", "memnet-lamem-alexnat", "--model-b", "memnet-lamem-resnet1",
+                 "--benchmark", "Kar2019-IT-erly", "--output", str(tmp_path / "x.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "3 unknown identifiers" in err
+    for name, match in (("memnet-lamem-alexnat", "memnet-lamem-alexnet"), ("memnet-lamem-resnet1", "memnet-lamem-resnet18"),
+                        ("Kar2019-IT-erly", "Kar2019-IT-early")):
+        assert f"'{name}'" in err and match in err

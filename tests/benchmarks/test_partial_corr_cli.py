@@ -101,3 +101,31 @@ def test_metric_options_and_weights_tags_reach_the_output(planted_files, three_m
     expected = unique_variance.unique_variance(features["a"], features["b"], rates[..., 0], partition=False, **options)
     assert row["unique_variance"] == pytest.approx(float(np.nanmedian(expected.unique_b)), abs=1e-10)
     assert row["error"] == pytest.approx(100 * adapters.bootstrap_median_error(expected.unique_b / 100), abs=1e-10)
+
+
+def test_weights_options_and_two_untrained_controls(planted_files, tmp_path, capsys):
+    """A network beyond two untrained draws of its own architecture: the controls get seeds 0 and 1
+    (named by their weights, as they share an identifier), and model B's weights are its own option."""
+    summary = tmp_path / "summary.csv"
+    assert main(["partial-corr", "--model", "memnet-lamem-alexnet", "--weights", "random:5",
+                 "--control", "memnet-lamem-alexnet", "--control-weights", "random",
+                 "--control", "memnet-lamem-alexnet", "--control-weights", "random",
+                 "--benchmark", "Kar2019-IT-early", "--data", str(planted_files["nc"]), "--output", str(summary)]) == 0
+    err = capsys.readouterr().err
+    assert "note: --control memnet-lamem-alexnet: untrained network with seed 1" in err
+    rows = list(csv.DictReader(summary.open()))
+    assert [row["control"] for row in rows] == ["memnet-lamem-alexnet@random-seed0", "memnet-lamem-alexnet@random-seed1"]
+    assert rows[0]["ev_model"] == rows[1]["ev_model"]  # model B (seed 5) recorded once, the same for both
+    assert rows[0]["ev_control"] != rows[1]["ev_control"]  # two different untrained networks
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--control-weights", "random", "--control-weights", "random"], "2 --control-weights for 1 --control"),
+    (["--control-weights", "random:x"], "random:SEED"),
+    (["--weights", "random", "--control-weights", "default"], "--control memnet-lamem-vgg16: no weights are known"),
+])
+def test_weights_problems_stop_before_recording(planted_files, capsys, arguments, message):
+    assert main(["partial-corr", "--model", "memnet-lamem-alexnet", "--control", "memnet-lamem-vgg16", *arguments,
+                 "--benchmark", "Kar2019-IT-early", "--data", str(planted_files["nc"])]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "recording" not in err and "Traceback" not in err

@@ -94,3 +94,48 @@ def test_import_writes_nothing_and_opens_no_network(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_unknown_identifier_is_reported_at_once(toy_model_and_benchmark, capsys):
+    assert main(["score", "--model", "bsm-test-modle", "--benchmark", "bsm-test-benchmrk"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("brainscore score: 2 unknown identifiers:")
+    assert "unknown model identifier 'bsm-test-modle'" in err and "unknown benchmark identifier 'bsm-test-benchmrk'" in err
+    assert "bsm-test-model" in err and "bsm-test-benchmark" in err  # each with its close match
+
+
+def run_module(*arguments, options=()):
+    """``python [options] -m brainscore_memorability ARGS`` on this copy of the package, without PYTHONWARNINGS."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONWARNINGS"}
+    return subprocess.run([sys.executable, *options, "-m", "brainscore_memorability", *arguments], cwd=root,
+                          env={**env, "PYTHONPATH": root}, capture_output=True, text=True, timeout=300)
+
+
+def test_ordinary_commands_show_no_upstream_warnings():
+    for arguments in (["list", "models"], ["submit", "--list"], ["train", "--help"]):
+        done = run_module(*arguments)
+        assert done.returncode == 0 and done.stderr == "", (arguments, done.stderr[-2000:])
+    # -W shows them again: the filter hides known upstream warnings, it does not break warnings
+    shown = run_module("list", "models", options=["-W", "default"])
+    assert "FutureWarning: xarray subclass Score should explicitly define __slots__" in shown.stderr
+
+
+def test_the_upstream_filter_keeps_this_packages_warnings(recwarn):
+    import warnings
+
+    from brainscore_memorability.upstream_warnings import ignored
+    with ignored():
+        warnings.warn_explicit("xarray subclass Score should explicitly define __slots__", FutureWarning,
+                               "x.py", 1, module="brainscore_core.metrics")
+        warnings.warn_explicit("xarray subclass Score should explicitly define __slots__", FutureWarning,
+                               "x.py", 1, module="brainscore_memorability.metrics")
+        warnings.warn("ours", UserWarning)
+    assert sorted(str(w.message)[:6] for w in recwarn) == ["ours", "xarray"]  # only the upstream one is hidden
+
+
+def test_train_and_export_are_brainscore_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "train " in out and "export " in out

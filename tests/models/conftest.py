@@ -46,8 +46,8 @@ def tiny_stimuli(tiny_images):
 
 @pytest.fixture
 def exported_weights(tmp_path):
-    """``export(arch, objective, seed, **metadata)``: a safetensors file as ``python -m brainscore_memorability_training
-    export`` writes it (MemNet state dict + metadata), from a network initialised with ``seed``."""
+    """``export(arch, objective, seed, **metadata)``: a safetensors file as ``brainscore export``
+    writes it (MemNet state dict + metadata), from a network initialised with ``seed``."""
     import torch
     from safetensors.torch import save_file
 

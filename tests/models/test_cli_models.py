@@ -15,8 +15,10 @@ def test_predict_memorability_prints_and_writes_a_score_per_image(exported_weigh
     argv = ["predict-memorability", "--model", "memnet-joint-resnet18", "--weights", str(path),
             "--output", str(output), *map(str, tiny_images)]
     assert main(argv) == 0
-    printed = capsys.readouterr().out.strip().splitlines()
+    captured = capsys.readouterr()
+    printed = captured.out.strip().splitlines()
     assert [line.split()[1] for line in printed] == [str(p) for p in tiny_images]
+    assert captured.err == f"wrote {output} ({len(tiny_images)} images: image,memorability)\n"  # says what it wrote
     expected = zoo.predict_memorability("memnet-joint-resnet18", tiny_images, weights=path)
     rows = list(csv.DictReader(output.open()))
     assert [row["image"] for row in rows] == [str(p) for p in tiny_images]
@@ -35,7 +37,7 @@ def test_predict_memorability_errors(model, code, message, tiny_images, capsys):
 
 def test_predict_memorability_without_weights_says_how_to_train(tiny_images, capsys):
     assert main(["predict-memorability", "--model", "memnet-lamem", str(tiny_images[0])]) == 1
-    assert "python -m brainscore_memorability_training export RUN_DIR --id memnet-lamem-resnet50" in capsys.readouterr().err
+    assert "brainscore export RUN_DIR --id memnet-lamem-resnet50" in capsys.readouterr().err
 
 
 @pytest.fixture

@@ -92,12 +92,16 @@ def test_missing_weights_say_how_to_train_or_fetch_them():
     with pytest.raises(WeightsError) as error:
         weights.resolve("memnet-joint-resnet50")
     message = str(error.value)
-    for hint in ("python -m brainscore_memorability_training train --config joint-resnet50", "python -m brainscore_memorability_training export RUN_DIR "
-                 "--id memnet-joint-resnet50", "--weights PATH", "BRAINSCORE_MEMORABILITY_WEIGHTS_MEMNET_JOINT_"
+    for hint in ("brainscore train --config joint-resnet50 --lamem-root LAMEM --imagenet-root IMAGENET",
+                 "brainscore export RUN_DIR --id memnet-joint-resnet50", "--weights PATH", "BRAINSCORE_MEMORABILITY_WEIGHTS_MEMNET_JOINT_"
                  "RESNET50", "--weights random"):
         assert hint in message
     with pytest.raises(UnknownIdentifierError):
         weights.add_local_weights("memnet-joint-resnet51", "x.safetensors")
+    with pytest.raises(WeightsError) as error:  # no config joint-alexnet ships: the hint must not name one
+        weights.resolve("memnet-joint-alexnet")
+    assert "brainscore train --arch alexnet --objective joint --lamem-root" in str(error.value)
+    assert "--config joint-alexnet" not in str(error.value)
 
 
 def test_shipped_manifest_downloads_on_first_use_and_checks_the_download(tmp_path, monkeypatch, weights_home):

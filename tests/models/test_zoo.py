@@ -59,6 +59,22 @@ def test_random_weights_are_reproducible_and_flagged():
         assert torch.equal(a, b)
 
 
+def test_random_seeds_give_different_networks():
+    seeded = {seed: zoo.build("memnet-lamem-alexnet", seed) for seed in ("random:0", "random:1", "random:1")}
+    zero, one = seeded["random:0"], seeded["random:1"]
+    assert zero.model_identifier == "memnet-lamem-alexnet@random-seed0"  # the same network as plain "random"
+    assert one.model_identifier == "memnet-lamem-alexnet@random-seed1"
+    plain = zoo.build("memnet-lamem-alexnet", "random").network.state_dict()
+    again = zoo.build("memnet-lamem-alexnet", "random:1").network.state_dict()
+    for key, value in zero.network.state_dict().items():
+        if value.is_floating_point() and value.numel() > 1 and "bias" not in key:
+            assert torch.equal(value, plain[key])
+            assert not torch.equal(value, one.network.state_dict()[key]), key  # another seed, other weights
+            assert torch.equal(one.network.state_dict()[key], again[key])  # the same seed, the same weights
+    with pytest.raises(WeightsError, match="random:SEED"):
+        zoo.build("memnet-lamem-alexnet", "random:x")
+
+
 def test_weights_path_is_loaded_and_changes_the_identifier(exported_weights, tiny_images):
     path, reference = exported_weights("resnet18", "lamem", seed=1, lamem_centre=0.7, image_size=64)
     network = zoo.build("memnet-lamem-resnet18", weights=path)

@@ -53,7 +53,7 @@ def test_model_plugin_passes_brainscore_ci(tmp_path):
 def test_cli_ci_option_writes_only_when_brainscore_ci_passes(tmp_path, capsys, monkeypatch):
     from brainscore_memorability.cli import main
     good = tmp_path / "good.zip"
-    assert main(["submit", "--benchmark", "Kar2019_IT_late", "--ci", "--output", str(good)]) == 0
+    assert main(["submit", "--benchmark", "Kar2019_IT_late", "--ci", "--output", str(good), "--allow-unpublished"]) == 0
     assert "Brain-Score CI, test.py: 1 passed" in capsys.readouterr().out and good.exists()
 
     real = submission.build_plugin
@@ -64,6 +64,6 @@ def test_cli_ci_option_writes_only_when_brainscore_ci_passes(tmp_path, capsys, m
                                  {**plugin.files, "test.py": "def test_broken():\n    assert 1 == 2\n"})
     monkeypatch.setattr(submission, "build_plugin", failing_plugin)
     bad = tmp_path / "bad.zip"
-    assert main(["submit", "--benchmark", "Kar2019_IT_late", "--ci", "--output", str(bad)]) == 1
+    assert main(["submit", "--benchmark", "Kar2019_IT_late", "--ci", "--output", str(bad), "--allow-unpublished"]) == 1
     err = capsys.readouterr().err
     assert "CI would fail" in err and "test_broken" in err and not bad.exists()

@@ -100,8 +100,13 @@ def test_writer_refuses_a_plugin_that_breaks_a_rule(tmp_path):
 
 def test_cli_writes_checks_and_names_rules(tmp_path, capsys):
     out = tmp_path / "k.zip"
-    assert main(["submit", "--benchmark", "Kar2019_IT_late", "--output", str(out)]) == 0
-    assert "benchmark_registry['Kar2019_IT_late']" in capsys.readouterr().out
+    assert main(["submit", "--benchmark", "Kar2019_IT_late", "--output", str(out), "--allow-unpublished"]) == 0
+    printed = capsys.readouterr().out
+    assert "benchmark_registry['Kar2019_IT_late']" in printed
+    # the Kar 2019 data lives only with the user: Brain-Score has to host it first, and gets told what to send
+    assert "WARNING: Brain-Score must host the data of 'Kar2019_IT_late'" in printed
+    assert "assy_Kar2019_temporal.nc, stimulus_Kar2019_temporal.csv and stimulus_Kar2019_temporal.zip" in printed
+    assert "sha1 and sha256" in printed
     assert main(["submit", "--check", str(out)]) == 0
     bad = make_zip(tmp_path / "bad.zip", {**GOOD, "sub/models/bsm_toy_net/__init__.py": INIT.replace("_toy_", "-toy-"),
                                            "sub/models/bsm_toy_net/metadata.yml": ""})
@@ -123,5 +128,29 @@ def test_models_need_weights_brainscore_can_download(tmp_path, capsys):
     assert main(["submit", "--model", "memnet_joint_resnet50", "--output", str(tmp_path / "j.zip")]) == 1
     assert "trained weights are not published" in capsys.readouterr().err
     assert not (tmp_path / "j.zip").exists()
-    assert main(["submit", "--model", "memnet-imagenet-resnet18", "--output", str(tmp_path / "i.zip")]) == 0
+    assert main(["submit", "--model", "memnet-imagenet-resnet18", "--output", str(tmp_path / "i.zip"),
+                 "--allow-unpublished"]) == 0
     assert submission.check_zip(tmp_path / "i.zip") == []
+    assert "WARNING: Brain-Score must host" not in capsys.readouterr().out  # a model has no data to host
+
+
+def test_a_requirement_no_index_serves_is_refused_unless_confirmed(tmp_path, capsys):
+    out = tmp_path / "m.zip"
+    assert submission.requirement_problem(submission.default_requirement())  # 0.1.0 is not on PyPI
+    assert submission.requirement_problem("brainscore-memorability @ git+https://host/repo@v0.1.0") is None
+    assert main(["submit", "--benchmark", "MajajHong2015public.IT_early", "--output", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "pins 'brainscore-memorability==0.1.0', which no package index serves" in err
+    assert "--requirement" in err and "--allow-unpublished" in err and not out.exists()
+    assert main(["submit", "--benchmark", "MajajHong2015public.IT_early", "--output", str(out),
+                 "--allow-unpublished"]) == 0
+    printed = capsys.readouterr().out
+    assert "WARNING: requirements.txt pins 'brainscore-memorability==0.1.0'" in printed and out.exists()
+    assert "must host" not in printed  # Brain-Score serves MajajHong2015's public data itself
+    git = "brainscore-memorability @ git+https://github.com/owner/brainscore-memorability@v0.1.0"
+    assert main(["submit", "--benchmark", "MajajHong2015public.IT_early", "--output", str(out),
+                 "--requirement", git]) == 0
+    assert "WARNING" not in capsys.readouterr().out
+    with zipfile.ZipFile(out) as archive:
+        assert archive.read("MajajHong2015public_IT_early/benchmarks/MajajHong2015public_IT_early/"
+                            "requirements.txt").decode() == git + "\n"

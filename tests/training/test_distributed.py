@@ -1,5 +1,6 @@
-"""Data-parallel training: two gloo processes under torchrun equal one process with the same global
-batch, and gradient accumulation equals one big batch.
+"""Data-parallel training: two gloo processes under torchrun (``brainscore train``'s entry,
+``-m brainscore_memorability train``) equal one process with the same global batch, and gradient
+accumulation equals one big batch.
 
 BatchNorm normalises with the statistics of each process's (micro-)batch, which differ from the
 global batch's; these tests therefore use ``batchnorm: frozen`` (running statistics, as in
@@ -35,7 +36,7 @@ def test_two_gloo_processes_equal_one_process(tiny_config, tmp_path):
                if v is not None and not isinstance(v, bool) and k != "source"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                           "-m", "brainscore_memorability_training", "train", "--no-progress", *options],
+                           "-m", "brainscore_memorability", "train", "--no-progress", *options],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     two = checkpoint.load(config.out_dir)
