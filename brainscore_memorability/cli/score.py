@@ -32,7 +32,7 @@ def score(model_identifier: str, benchmark_identifier: str, data=None, windows=N
     registry.resolve("benchmark", benchmark_identifier)
     model = brainscore_vision.load_model(model_identifier)
     if data or windows:
-        from brainscore_memorability.benchmarks.temporal_it import rebuild
+        from brainscore_memorability.benchmarks import rebuild
         benchmark = rebuild(benchmark_identifier, data=data, windows=windows)
     else:
         benchmark = brainscore_vision.load_benchmark(benchmark_identifier)
