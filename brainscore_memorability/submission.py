@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 
 from brainscore_memorability import registry
 from brainscore_memorability.atomic import atomic_path
+from brainscore_memorability.data.lamem import BIBTEX  # the models are trained on LaMem
 from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierError
 
 PLUGIN_TYPES = {"model": "models", "benchmark": "benchmarks"}  # kinds we submit -> plugin folder
@@ -62,13 +63,6 @@ RULES = {
     "original": "identifier and plugin folder are new to Brain-Score (checked against the installed "
                 "brainscore_vision, a local stand-in for the leaderboard's database)",
 }
-
-BIBTEX = """@inproceedings{khosla2015understanding,
-  title={Understanding and Predicting Image Memorability at a Large Scale},
-  author={Khosla, Aditya and Raju, Akhil S. and Torralba, Antonio and Oliva, Aude},
-  booktitle={International Conference on Computer Vision (ICCV)},
-  year={2015}
-}"""
 
 
 class SubmissionError(MemorabilityError):

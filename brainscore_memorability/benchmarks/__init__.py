@@ -34,9 +34,25 @@ for _dataset in DATASETS:
                  _reverse_factory(_dataset, _window))
 
 
-def rebuild(benchmark_identifier: str, data=None, windows=None):
+# --- human memorability (issue 17): LaMem splits, linear read-out of the IT layer ---
+from brainscore_memorability.benchmarks import lamem  # noqa: E402
+
+register("benchmark", lamem.IDENTIFIER, "LaMem human memorability: ridge read-out of the IT layer per split, "
+         "Spearman rho / 0.68, mean over the 5 splits", lamem.build)
+
+
+def rebuild(benchmark_identifier: str, data=None, windows=None, **lamem_options):
     """One of this package's registered benchmarks on other ``data`` (and/or ``windows``, where the
-    benchmark has them): the CLI's ``--data``/``--window``."""
+    benchmark has them; ``lamem_options`` for LaMem-memorability: splits, max_train_images,
+    train_seed): the CLI's ``--data``/``--window``/``--lamem-*``."""
+    from brainscore_memorability.errors import MemorabilityError
+    is_lamem = benchmark_identifier.replace("_", "-") == lamem.IDENTIFIER
+    if is_lamem and windows:
+        raise MemorabilityError(f"{lamem.IDENTIFIER} has no time windows (--window)")
+    if lamem_options and not is_lamem:
+        raise MemorabilityError(f"--lamem-* options apply to {lamem.IDENTIFIER}, not to '{benchmark_identifier}'")
+    if is_lamem:
+        return lamem.build(data, **lamem_options)
     if reverse.is_reverse(benchmark_identifier):
         return reverse.rebuild(benchmark_identifier, data=data, windows=windows)
     from brainscore_memorability.benchmarks.temporal_it import rebuild as rebuild_temporal
