@@ -21,6 +21,7 @@ COMMANDS = {
     "partial-corr": "partial_corr",
     "cka": "cka",
     "reproduce": "reproduce",
+    "magnitude": "magnitude",
 }
 
 
