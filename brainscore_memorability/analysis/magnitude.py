@@ -13,7 +13,7 @@ images of one IT benchmark:
 * per model layer at relative depth layer_index / (n_layers - 1), and for IT;
 * across objectives: for each architecture, the rho at the model's committed IT layer, compared
   LaMem- vs ImageNet-trained and joint vs ImageNet-trained, paired over architectures
-  (:func:`brainscore_memorability.analysis.statistics.paired_comparison`).
+  (:func:`brainscore_memorability.analysis.study.condition_comparisons`).
 
 Memorability comes from human scores (a CSV) or, where the images have none, from a memorability
 model's predictions (Jaegle et al. used MemNet's; here ResMem's or one of this package's heads).
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from brainscore_memorability.analysis.statistics import bootstrap_ci, paired_comparison
+from brainscore_memorability.analysis.statistics import bootstrap_ci
 from brainscore_memorability.errors import DataError
 
 COLUMNS = ("model", "layer", "layer_index", "n_layers", "relative_depth", "rho", "ci_low", "ci_high", "n_images")
@@ -103,23 +103,25 @@ def it_row(rates: np.ndarray, memorability, window, **options) -> pd.DataFrame:
 def objective_comparisons(table: pd.DataFrame, it_layers: dict[str, str], **options) -> list:
     """Paired comparisons over architectures of the rho at each model's IT layer: LaMem - ImageNet
     and joint - ImageNet (``it_layers``: model -> its committed IT layer; models must be
-    ``memnet-<objective>-<arch>``). Returns PairedComparisons; one needing fewer than 3
-    architectures with both objectives is left out (the paired test needs 3)."""
+    ``memnet-<objective>-<arch>``), by :func:`..study.condition_comparisons`. A comparison with
+    fewer than 3 architectures having both objectives is left out (the paired test needs 3)."""
+    from brainscore_memorability.analysis.study import condition_comparisons
     from brainscore_memorability.models.identifiers import parse
-    values = {}
+    rows = []
     for model, layer in it_layers.items():
         objective, arch = parse(model)
-        rows = table[(table["model"] == model) & (table["layer"] == layer)]
-        if len(rows):
-            values[(objective, arch)] = float(rows["rho"].iloc[0])
+        found = table[(table["model"] == model) & (table["layer"] == layer)]
+        if len(found):
+            rows.append({"phase": "rho at the IT layer", "architecture": arch, "condition": objective,
+                         "value": float(found["rho"].iloc[0])})
+    frame = pd.DataFrame(rows, columns=["phase", "architecture", "condition", "value"])
     comparisons = []
     for other in ("lamem", "joint"):
-        archs = sorted(a for (o, a) in values if o == other and ("imagenet", a) in values)
-        if len(archs) >= 3:
-            comparisons.append(paired_comparison([values[("imagenet", a)] for a in archs],
-                                                 [values[(other, a)] for a in archs],
-                                                 label=f"magnitude-memorability rho at the IT layer: {other} - imagenet "
-                                                       f"({', '.join(archs)})", **options))
+        both = set(frame.loc[frame["condition"] == "imagenet", "architecture"]) & set(
+            frame.loc[frame["condition"] == other, "architecture"])
+        if len(both) >= 3:
+            pair = frame[frame["architecture"].isin(both) & frame["condition"].isin(["imagenet", other])]
+            comparisons += list(condition_comparisons(pair, ("imagenet", other), **options).values())
     return comparisons
 
 
