@@ -128,13 +128,8 @@ def objective_comparisons(table: pd.DataFrame, it_layers: dict[str, str], **opti
 def depth_figure(table: pd.DataFrame, stem, title: str, notice: str | None = None) -> list:
     """Rho by relative depth, one line per model, and IT's rho as a horizontal line with its CI as
     a band (``table``: :func:`magnitude_table` rows plus the :func:`it_row`); PNG and PDF."""
-    import textwrap
-
-    from matplotlib.figure import Figure
-
-    from brainscore_memorability.analysis.figures import save
-    figure = Figure(figsize=(6.0, 4.6 + (1.0 if notice else 0)), layout="constrained")
-    axis = figure.subplots()
+    from brainscore_memorability.analysis.figures import panels, save
+    figure, (axis,) = panels(1, title, notice, width=6.0, height=4.6)
     for model, rows in table[table["model"] != IT_MODEL].groupby("model", sort=True):
         rows = rows.sort_values("relative_depth")
         axis.plot(rows["relative_depth"], rows["rho"], marker="o", markersize=3, linewidth=1.2, label=model)
@@ -145,6 +140,4 @@ def depth_figure(table: pd.DataFrame, stem, title: str, notice: str | None = Non
     axis.set(xlabel="relative depth (layer index / last layer)", ylabel="Spearman rho, magnitude vs memorability",
              xlim=(0, 1))
     axis.legend(fontsize=7, frameon=False)
-    heading = title if not notice else f"{title}\n{textwrap.fill(notice, 80)}"
-    figure.suptitle(heading, fontsize=10, color="black" if not notice else "#b00020")
     return save(figure, stem)
