@@ -29,6 +29,8 @@ def add_arguments(parser):
     source.add_argument("--memorability-model", metavar="MODEL", help="predict memorability with this model's "
                         "memorability head (resmem, memnet-lamem-*, memnet-joint-*), as Jaegle et al. used MemNet's")
     parser.add_argument("--layers", nargs="+", help="layers to record (default: each model's CKA layers)")
+    parser.add_argument("--layers-per-pass", type=int, default=1, help="layers recorded per pass over the images "
+                        "(default 1: least memory; more: fewer forward passes), as in `brainscore cka`")
     parser.add_argument("--bootstrap", type=int, default=9999, help="bootstrap resamples of the CIs (default 9999)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     parser.add_argument("--output", required=True, help="the table (.csv): one row per model layer, and IT")
@@ -57,7 +59,7 @@ def run(args) -> int:
     it_layers = {}
     for model in args.model:
         with console.status(f"recording {model}'s layers"):
-            layers = layer_representations(model, stimuli, args.layers, benchmark.visual_degrees)
+            layers = layer_representations(model, stimuli, args.layers, benchmark.visual_degrees, args.layers_per_pass)
         tables.append(magnitude.magnitude_table({layer: in_order(values, stimulus_ids) for layer, values in layers.items()},
                                                 memorability, model, **options))
         it_layers[model] = committed_it_layer(model)
