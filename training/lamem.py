@@ -3,14 +3,14 @@
 
 A score belongs to (split, image): the 5 splits were scored by different halves of the
 participants, so an image's score differs between split files. Datasets here read one split file
-and never merge splits into one image-to-score table (:mod:`brainscore_memorability.data.lamem`).
+and never merge splits into one image-to-score table (:mod:`brainscore_memorability.lamem_format`).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 # the split-file reader is the library's (the benchmark reads the same files)
-from brainscore_memorability.data.lamem import PARTS, SPLITS, read_split, split_file  # noqa: F401
+from brainscore_memorability.lamem_format import PARTS, SPLITS, read_split, split_file  # noqa: F401
 
 
 def lamem_dataset(root: str | Path, part: str, split: int, transform, skip_bad: bool = False):
