@@ -162,6 +162,16 @@ def per_neuroid(values: np.ndarray, assembly, name: str | None = None):
     return DataAssembly(np.asarray(values, dtype=float), dims=["neuroid"], coords=coords, name=name)
 
 
+def unit_neuroids(unit_index) -> "DataAssembly":
+    """A neuroid-only assembly naming model units by their column index (``neuroid_id`` 'unit_<i>',
+    ``unit_index`` i): the neuroid coordinates of per-unit Scores (reverse predictivity)."""
+    from brainscore_core.supported_data_standards.brainio.assemblies import DataAssembly
+    unit_index = np.asarray(unit_index, dtype=int)
+    return DataAssembly(np.zeros(len(unit_index)), dims=["neuroid"],
+                        coords={"neuroid_id": ("neuroid", [f"unit_{i}" for i in unit_index]),
+                                "unit_index": ("neuroid", unit_index)})
+
+
 def bootstrap_median_error(values: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> float:
     """Standard deviation of the median over ``samples`` bootstrap resamples of the finite
     ``values`` (the standard error of their median); NaN for fewer than 2."""

@@ -8,7 +8,7 @@ folders ``models/<plugin>/`` and ``benchmarks/<plugin>/`` cannot drift apart.
 Which registrations get a plugin (:func:`leaderboard_registrations`): the study's models, i.e.
 every registered ``memnet-<objective>-<arch>`` with a known objective and architecture (not the
 short aliases, which would submit the same network twice, and not third-party models such as
-ResMem), and the four IT benchmarks of :data:`LEADERBOARD_BENCHMARKS`. Leaderboard identifiers have
+ResMem), and the IT (forward and reverse) and LaMem benchmarks of :data:`LEADERBOARD_BENCHMARKS`. Leaderboard identifiers have
 no hyphen (``memnet_joint_resnet50``, ``Kar2019_IT_early``); the registry answers to those forms.
 
 :func:`check_zip` applies the rules brain-score.org checks when a zip is uploaded
@@ -33,16 +33,22 @@ from pathlib import Path, PurePosixPath
 
 from brainscore_memorability import registry
 from brainscore_memorability.atomic import atomic_path
+from brainscore_memorability.data.lamem import BIBTEX  # the models are trained on LaMem
 from brainscore_memorability.errors import MemorabilityError, UnknownIdentifierError
 
 PLUGIN_TYPES = {"model": "models", "benchmark": "benchmarks"}  # kinds we submit -> plugin folder
 UPLOAD_PLUGIN_TYPES = ("models", "benchmarks", "data", "metrics")  # what brain-score.org accepts
 LEADERBOARD_BENCHMARKS = ("Kar2019-IT-early", "Kar2019-IT-late",
-                          "MajajHong2015public.IT-early", "MajajHong2015public.IT-late")
+                          "MajajHong2015public.IT-early", "MajajHong2015public.IT-late",
+                          # issue 17: reverse predictivity and human memorability
+                          "Kar2019-IT-early-reverse", "Kar2019-IT-late-reverse",
+                          "MajajHong2015public.IT-early-reverse", "MajajHong2015public.IT-late-reverse",
+                          "LaMem-memorability")
 # versions of brainscore-memorability that PyPI serves (none yet): a plugin pinning another cannot be installed
 PUBLISHED_VERSIONS: tuple[str, ...] = ()
 # benchmark -> its data plugin, for benchmarks whose data Brain-Score does not host (read from the user's files)
-UNHOSTED_DATA = {"Kar2019-IT-early": "Kar2019.temporal", "Kar2019-IT-late": "Kar2019.temporal"}
+UNHOSTED_DATA = {name: "Kar2019.temporal" for name in ("Kar2019-IT-early", "Kar2019-IT-late",
+                                                        "Kar2019-IT-early-reverse", "Kar2019-IT-late-reverse")}
 MAX_ZIP_MB = 50  # brain-score.org refuses zips whose size / 1024**2 exceeds this
 # --check reads the __init__.py files of a zip; before reading, an entry is refused if it would unpack
 # to more than MAX_TEXT_BYTES (a plugin __init__.py registering one identifier is a few kB) or any entry
@@ -73,13 +79,6 @@ RULES = {
     "original": "identifier and plugin folder are new to Brain-Score (checked against the installed "
                 "brainscore_vision, a local stand-in for the leaderboard's database)",
 }
-
-BIBTEX = """@inproceedings{khosla2015understanding,
-  title={Understanding and Predicting Image Memorability at a Large Scale},
-  author={Khosla, Aditya and Raju, Akhil S. and Torralba, Antonio and Oliva, Aude},
-  booktitle={International Conference on Computer Vision (ICCV)},
-  year={2015}
-}"""
 
 
 class SubmissionError(MemorabilityError):
@@ -240,7 +239,7 @@ def build_plugin(kind: str, identifier: str, requirement: str | None = None, wei
                  f"region_layer_map/{board_id}.json": json.dumps(region_layer_map(entry.identifier), indent=2) + "\n"}
     else:
         files = {"__init__.py": _benchmark_init(board_id), "benchmark.py": _BENCHMARK_PY,
-                 "test.py": _benchmark_test(board_id)}
+                 "test.py": _benchmark_test(board_id, entry.factory().parent)}  # building reads no data
     files["requirements.txt"] = requirement + "\n"
     return Plugin(kind, board_id, plugin_name(board_id), files, weights)
 
@@ -366,7 +365,7 @@ def test_trained_model_loads():
 '''
 
 
-def _benchmark_test(identifier: str) -> str:
+def _benchmark_test(identifier: str, parent: str = "IT") -> str:
     return f'''{GENERATED_MARKER}
 """Run by Brain-Score's CI with -m "not slow"."""
 import pytest
@@ -376,11 +375,11 @@ import brainscore_vision
 IDENTIFIER = '{identifier}'
 
 
-def test_loads_as_an_it_benchmark():
+def test_loads_as_{"an" if parent[0].lower() in "aeiou" else "a"}_{parent.lower()}_benchmark():
     benchmark = brainscore_vision.load_benchmark(IDENTIFIER)  # through this folder; data is read on first use
     from brainscore_memorability import registry
     assert registry.leaderboard_identifier(benchmark.identifier) == IDENTIFIER
-    assert benchmark.parent == "IT"
+    assert benchmark.parent == "{parent}"
 
 
 @pytest.mark.slow

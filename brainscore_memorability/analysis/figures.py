@@ -65,6 +65,11 @@ def _figure(n_panels: int, title: str, notice: str | None, width: float = 4.2, h
     return figure, axes
 
 
+def panels(n_panels: int, title: str, notice: str | None = None, width: float = 4.2, height: float = 4.2):
+    """(Figure, axes) with ``n_panels`` axes in a row, the title and the notice (in red) on top."""
+    return _figure(n_panels, title, notice, width, height)
+
+
 def paired_scatter(panels: list[Panel], stem, title: str, notice: str | None = None) -> list[Path]:
     """Per-neuron scatter panels (e.g. % EV of the LaMem- vs the ImageNet-trained network, early and
     late) with the identity line and each panel's paired comparison written under it."""

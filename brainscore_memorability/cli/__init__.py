@@ -23,6 +23,7 @@ COMMANDS = {
     "reproduce": "reproduce",
     "train": "train",
     "export": "export",
+    "magnitude": "magnitude",
 }
 
 

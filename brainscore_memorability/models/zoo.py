@@ -145,10 +145,14 @@ def predict_memorability(identifier: str, images, weights: str | Path | None = N
     LaMem-trained and joint networks predict LaMem scores (about 0.4-1, the training centre added
     back); ResMem predicts 0-1. ImageNet-only networks have no memorability head: error.
     """
+    return head_predictions(build(identifier, weights), images, batch_size=batch_size)
+
+
+def head_predictions(zoo_network: ZooNetwork, images, batch_size: int = 16) -> np.ndarray:
+    """Memorability score per image file (images,) from a built network's memorability head."""
     from torch.utils.data import DataLoader
     if int(batch_size) < 1:
         raise MemorabilityError(f"batch_size is {batch_size}: give a whole number of images >= 1")
-    zoo_network = build(identifier, weights)
     if zoo_network.memorability is None:
         raise WeightsError(f"'{zoo_network.identifier}' has no memorability head (ImageNet-only): use a "
                            f"lamem or joint model, or resmem")
