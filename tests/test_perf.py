@@ -37,7 +37,8 @@ def test_quick_metrics_agree_with_their_peers(tmp_path, capsys):
         assert peer["difference"] <= tolerance, peer
         assert "scaled" in peer["timed_on"]  # quick sizes exercise the extrapolation from a subset
     cka = _peers(rows, "CKA")
-    assert len(cka) == 1 and cka[0]["difference"] <= 1e-9 and "4 of 16 pairs" in cka[0]["timed_on"]
+    # float32 inputs: products in float32, sums in float64 (ckatorch: all float64); goal 1e-6
+    assert len(cka) == 1 and cka[0]["difference"] <= 1e-7 and "4 of 16 pairs" in cka[0]["timed_on"]
     out = capsys.readouterr().out
     assert "| section | implementation |" in out and "ckatorch" in out
 
