@@ -56,7 +56,7 @@ def run(quick: bool = False, device=None) -> list[dict]:
     cka_matrix(warm_up, device=device), ckatorch_pairs(warm_up, (1,), device)  # imports, first-call set-up
     layers = generate(sizes)
     count = sizes["layers"]
-    name = (f"CKA {count} x {count} layers ({sizes['images']} images, widths "
+    name = (f"CKA{' on ' + device if device else ''} {count} x {count} layers ({sizes['images']} images, widths "
             f"{sizes['min_width']}-{sizes['max_width']}, float32 in)")
     mine = measure(cka_matrix, layers, device=device)
     rows = [row(name, "brainscore_memorability (cka_matrix)", mine.seconds, mine.peak_mib,
