@@ -141,7 +141,9 @@ def _modules(network: nn.Module, layers: Sequence[str]) -> dict[str, nn.Module]:
 
 def neuroid_coordinates(model_identifier: str, shapes: dict[str, tuple[int, ...]]) -> dict:
     """The neuroid coordinates brainscore-vision's extractor gives layers of these output shapes
-    (neuroid_num, model, layer, the channel indices, neuroid_id ``model.layer.num``), as arrays."""
+    (neuroid_num, model, layer, the channel indices, neuroid_id ``model.layer.num``), as arrays;
+    the strings as object arrays (one shared str for model and layer), which the assembly's
+    MultiIndex would make of them anyway."""
     names = {INDEX_COORDINATES.get(len(shape)) for shape in shapes.values()}
     if len(names) > 1:
         raise MemorabilityError(f"layers {list(shapes)} have outputs of different dimensionality "
@@ -151,14 +153,14 @@ def neuroid_coordinates(model_identifier: str, shapes: dict[str, tuple[int, ...]
                                 "neuroid_id": []}
     for layer, shape in shapes.items():
         count = int(np.prod(shape))
-        number = np.arange(count)
-        columns["neuroid_num"].append(number)
-        columns["model"].append(np.full(count, model_identifier))
-        columns["layer"].append(np.full(count, layer))
+        columns["neuroid_num"].append(np.arange(count))
+        columns["model"].append(np.full(count, model_identifier, dtype=object))
+        columns["layer"].append(np.full(count, layer, dtype=object))
         index = np.indices(shape).reshape(len(shape), count)
         for i, name in enumerate(names or ()):
             columns[name].append(index[i] if i < len(shape) else np.full(count, np.nan))
-        columns["neuroid_id"].append(np.char.add(f"{model_identifier}.{layer}.", number.astype(str)))
+        prefix = f"{model_identifier}.{layer}."
+        columns["neuroid_id"].append(np.fromiter((prefix + str(i) for i in range(count)), dtype=object, count=count))
     return {name: ("neuroid", np.concatenate(parts)) for name, parts in columns.items()}
 
 

@@ -113,8 +113,8 @@ def assert_same_assembly(ours, theirs):
     assert_close(ours.values, theirs.values)
 
 
-@pytest.mark.parametrize("arch", ["resnet18", "alexnet", pytest.param("vgg16", marks=pytest.mark.slow),
-                                  pytest.param("resnet50", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("arch", ["alexnet", *(pytest.param(arch, marks=pytest.mark.slow)
+                                               for arch in ("resnet18", "vgg16", "resnet50"))])
 def test_zoo_model_equals_a_pytorch_wrapper_model(arch, tiny_stimuli, monkeypatch):
     """look_at of each region with two time bins, and many layers at once, as brainscore-vision's
     own ModelCommitment over a PytorchWrapper on the same network answers."""
