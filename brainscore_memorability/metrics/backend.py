@@ -80,3 +80,24 @@ def clip_min(values, minimum: float):
     if isinstance(values, np.ndarray):
         return np.maximum(values, minimum)
     return values.clamp(min=minimum)
+
+
+def on_device(values: np.ndarray, device):
+    """``values`` as they are (device None) or as a torch tensor of the same dtype on ``device``."""
+    if device is None:
+        return values
+    import torch
+    return torch.as_tensor(values).to(device)
+
+
+def float64(values):
+    """``values`` in float64, numpy or torch (no copy when they already are)."""
+    return values.astype(np.float64, copy=False) if isinstance(values, np.ndarray) else values.double()
+
+
+def median(values) -> float:
+    """The median of all entries (the mean of the two middle ones for an even count, as numpy's)."""
+    if isinstance(values, np.ndarray):
+        return float(np.median(values))
+    import torch
+    return float(torch.quantile(values.reshape(-1), 0.5))

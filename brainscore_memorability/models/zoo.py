@@ -5,8 +5,10 @@ for ResNet-50) and ResMem's (``resmem``, ``resmem-imagenet``) become
 
 * a :class:`ZooNetwork`: the eval-mode torch module, its :class:`~.weights.Weights`, the committed
   region -> layer map, the CKA layer list and the preprocessing matching its weights;
-* a Brain-Score ``ModelCommitment`` (:func:`brain_model`) over a ``PytorchWrapper``, with the shipped
-  region -> layer map (no layer search), ``visual_degrees`` 8, and ``layers`` = the CKA layers;
+* a Brain-Score ``ModelCommitment`` (:func:`brain_model`) over a
+  :class:`~.extraction.StreamingWrapper` (a ``PytorchWrapper`` that streams activations into one
+  array: same assemblies and cache keys, faster, half the memory), with the shipped region -> layer
+  map (no layer search), ``visual_degrees`` 8, and ``layers`` = the CKA layers;
 * memorability scores for image files (:func:`predict_memorability`), from the memorability head.
 
 The Brain-Score identifier is ``<identifier>@<weights tag>`` (e.g.
@@ -121,14 +123,16 @@ def _check_metadata(weights: Weights, metadata: dict, arch: str, objective: str)
 
 def brain_model(identifier: str, weights: str | Path | None = None, batch_size: int = 64):
     """The Brain-Score ``ModelCommitment`` of ``identifier`` (see module docstring); activations are
-    extracted ``batch_size`` images at a time (Brain-Score pads the last batch to full size)."""
-    from brainscore_vision.model_helpers.activations.pytorch import PytorchWrapper, load_preprocess_images
+    extracted ``batch_size`` images at a time."""
+    from brainscore_vision.model_helpers.activations.pytorch import load_preprocess_images
     from brainscore_vision.model_helpers.brain_transformation import ModelCommitment
+
+    from brainscore_memorability.models.extraction import StreamingWrapper
     zoo_network = build(identifier, weights)
     preprocessing = functools.partial(load_preprocess_images, image_size=zoo_network.image_size,
                                       normalize_mean=zoo_network.mean, normalize_std=zoo_network.std)
-    wrapper = PytorchWrapper(model=zoo_network.network, preprocessing=preprocessing,
-                             identifier=zoo_network.model_identifier, batch_size=batch_size)
+    wrapper = StreamingWrapper(model=zoo_network.network, preprocessing=preprocessing,
+                               identifier=zoo_network.model_identifier, batch_size=batch_size)
     wrapper.image_size = zoo_network.image_size
     model = ModelCommitment(identifier=zoo_network.model_identifier, activations_model=wrapper,
                             layers=list(zoo_network.cka_layers), region_layer_map=dict(zoo_network.regions),

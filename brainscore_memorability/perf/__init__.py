@@ -1,6 +1,6 @@
 """Side-by-side performance of this package against the tools users would otherwise use.
 
-``python -m brainscore_memorability.perf [--quick] [--only ev,cka,activations,training] --out perf.json``
+``python -m brainscore_memorability.perf [--quick] [--only ev,cka,activations,training] [--device cuda] --out perf.json``
 measures, on generated inputs, each section's implementations in one process on one machine, and
 prints a Markdown table (also written, with the machine and the sizes, as JSON):
 
@@ -8,9 +8,13 @@ prints a Markdown table (also written, with the machine and the sizes, as JSON):
   scikit-learn loop in the style of the Kar lab's demo;
 * ``cka`` (:mod:`.cka`): layer x layer linear CKA, this package vs ``ckatorch``;
 * ``activations`` (:mod:`.activations`): ResNet-50 activations at 4 layers, the zoo's Brain-Score
-  model vs brainscore-vision's ``PytorchWrapper`` around torchvision's ResNet-50;
-* ``training`` (:mod:`.training`): joint-objective training steps, ``training.train`` vs a plain
-  PyTorch loop in the style of torchvision's reference script.
+  model vs brainscore-vision's ``PytorchWrapper`` around torchvision's ResNet-50, and ``look_at``
+  of IT vs brainscore-vision's ``ModelCommitment`` over a ``PytorchWrapper``;
+* ``training`` (:mod:`.train_step`): joint-objective training steps, ``training.train`` vs a plain
+  PyTorch loop in the style of torchvision's reference script, both channels-last.
+
+``--device`` runs each section there (this package and its peers); a section whose ``run`` has no
+``device`` parameter is refused.
 
 Speeds are ratios measured in the same run (never absolute times in tests). A peer that would run
 too long is timed on a subset (neurons, halvings, layer pairs) and scaled linearly; its row says so.

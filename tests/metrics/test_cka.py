@@ -128,7 +128,7 @@ def test_each_gram_is_computed_once(monkeypatch):
     module = importlib.import_module("brainscore_memorability.metrics.cka")  # the package exports a function `cka`
     calls = []
     original = module.gram
-    monkeypatch.setattr(module, "gram", lambda *args: calls.append(1) or original(*args))
+    monkeypatch.setattr(module, "gram", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
     X, Y = _pair()
     module.cka_matrix({"a": X, "b": Y, "c": X[:, :3]}, {"d": Y, "e": X})
     assert len(calls) == 5
@@ -228,3 +228,30 @@ def test_wide_layers_compress_without_changing_cka(kernel):
         assert cka(compressed, Y, kernel=kernel, debiased=debiased) == pytest.approx(
             cka(wide, Y, kernel=kernel, debiased=debiased), abs=1e-9)
     assert np.array_equal(gram_preserving(Y), Y)  # narrow: unchanged
+
+
+@pytest.mark.parametrize("options", [dict(), dict(debiased=True), dict(kernel="rbf", rbf_threshold=0.7),
+                                     dict(kernel="rbf", debiased=True), dict(batch_size=10, debiased=True)])
+def test_torch_device_path_equals_numpy(options):
+    """device='cpu' runs the same code (gram, center_gram, the products) in torch; a GPU runs it too."""
+    pytest.importorskip("torch")
+    X, Y = _pair(n=41)
+    layers = {"x": X, "y": Y, "x32": X.astype(np.float32)}
+    numpy_values = cka_matrix(layers, {"y": Y, "z": X[:, :4] ** 2}, **options).values
+    torch_values = cka_matrix(layers, {"y": Y, "z": X[:, :4] ** 2}, device="cpu", **options).values
+    assert np.isfinite(numpy_values).all()
+    np.testing.assert_allclose(torch_values, numpy_values, rtol=0, atol=1e-6)
+
+
+def test_float32_and_wide_inputs_agree_with_float64():
+    """Layers wider than one block (CHUNK features) and in float32 (products in float32, sums in
+    float64): CKA as from the float64 formulas, to 1e-8 (measured 4e-9)."""
+    module = importlib.import_module("brainscore_memorability.metrics.cka")
+    rng = np.random.default_rng(3)
+    latent = rng.normal(size=(30, 4))
+    wide = (latent @ rng.normal(size=(4, module.CHUNK + 500)) + 5.0 + rng.normal(size=(30, module.CHUNK + 500)))
+    narrow = latent @ rng.normal(size=(4, 6)) + rng.normal(size=(30, 6))
+    wide32 = wide.astype(np.float32)
+    expected = reference_cka(wide32.astype(float), narrow)  # the same float32 values, float64 formulas
+    assert cka(wide32, narrow) == pytest.approx(expected, abs=1e-8)
+    assert cka(wide, narrow) == pytest.approx(reference_cka(wide, narrow), abs=TOLERANCE)
