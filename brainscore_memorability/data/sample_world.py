@@ -109,7 +109,21 @@ class WorldConfig:
 
     def digest(self) -> str:
         """Short hash of the config: a world folder is reused only for the same config."""
-        return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        return _digest(dataclasses.asdict(self))
+
+    def images_digest(self) -> str:
+        """Short hash of the fields that decide the images and LaMem scores (not the IT population):
+        two worlds with the same images digest hold byte-identical images, so networks trained
+        on one serve the other (the planted and the null world of ``brainscore reproduce``)."""
+        return _digest({name: value for name, value in dataclasses.asdict(self).items() if name in IMAGE_FIELDS})
+
+
+IMAGE_FIELDS = ("seed", "image_size", "n_categories", "lamem_images", "imagefolder_images",
+                "it_images_per_category", "rater_noise")
+
+
+def _digest(values: dict) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,10 @@ class SampleWorld:
 
     def truth(self) -> dict[str, np.ndarray]:
         return load_truth(self.root)
+
+    def planted_shares(self, window: tuple[int, int]) -> dict[str, float]:
+        """Each component's share of the explainable variance in ``window`` (see :func:`planted_shares`)."""
+        return planted_shares(self.truth(), window, self.config.weights)
 
 
 # ---------------------------------------------------------------- image properties and memorability
@@ -305,6 +323,17 @@ def window_components(truth: dict[str, np.ndarray], window: tuple[int, int], wei
     profiles = time_profiles()
     return {name: weight * profiles[name][inside].mean() * truth[f"{name}_driver"]
             for name, weight in zip(COMPONENTS, weights)}
+
+
+def planted_shares(truth: dict[str, np.ndarray], window: tuple[int, int], weights=(1.0, 1.0, 0.5)
+                   ) -> dict[str, float]:
+    """The planted truth of ``window`` (ms): for each component, the share of the explainable
+    variance it carries, i.e. per site var_images(component) / var_images(noise-free rate), the
+    median over sites (0-1). The components are drawn independently but not exactly orthogonal in a
+    finite image set (luminance correlates weakly with memorability), so shares need not sum to 1."""
+    components = window_components(truth, window, weights)
+    total = sum(components.values()).var(axis=0)
+    return {name: float(np.median(values.var(axis=0) / total)) for name, values in components.items()}
 
 
 # ---------------------------------------------------------------- building and loading the world

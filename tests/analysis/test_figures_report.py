@@ -39,8 +39,9 @@ def test_paired_scatter_writes_png_and_pdf_with_notice(tmp_path, captured):
     with Image.open(written[0]) as image:
         assert image.size[0] > 600 and image.size[1] > 300
     assert written[1].read_bytes().startswith(b"%PDF")
-    title = captured[0]._suptitle.get_text()
-    assert NOTICE in title and captured[0]._suptitle.get_color() == "#b00020"
+    banner, title = figures.texts(captured[0])[:2]
+    assert banner.get_text() == NOTICE and banner.get_color() == figures.NOTICE_COLOUR
+    assert title.get_text() == "Figure 2A/C"
     texts = [t.get_text() for axis in captured[0].axes for t in axis.texts]
     assert any("d_z" in t and f"n = {comparison.n}" in t for t in texts)
     again = figures.paired_scatter(panels, tmp_path / "again", "Figure 2A/C", notice=NOTICE)
@@ -53,7 +54,7 @@ def test_depth_profile_and_paired_conditions(tmp_path, captured):
     summary = pd.DataFrame({"relative_depth": [0, 0.5, 1], "mean": [1, 0.75, 0.25], "sem": [0, 0.05, 0.05],
                             "n_architectures": 2})
     assert figures.depth_profile(per_layer, summary, tmp_path / "fig1b", "Figure 1B")[0].is_file()
-    assert captured[-1]._suptitle.get_text() == "Figure 1B"  # no notice for real data
+    assert [t.get_text() for t in figures.texts(captured[-1])][0] == "Figure 1B"  # no notice for real data
     rows = [{"phase": phase, "architecture": arch, "condition": condition, "value": v}
             for phase in ("early", "late") for arch, v in (("a", 0.3), ("b", 0.4), ("c", 0.5))
             for condition in ("imagenet", "lamem")]
@@ -61,6 +62,48 @@ def test_depth_profile_and_paired_conditions(tmp_path, captured):
     written = figures.paired_conditions(pd.DataFrame(rows), ("imagenet", "lamem"), comparisons, tmp_path / "fig1c",
                                         "Figure 1C", "CKA with IT", notice=NOTICE)
     assert all(p.is_file() for p in written) and len(captured[-1].axes) == 2
+
+
+def _overlaps(figure) -> list[tuple[str, str]]:
+    """Pairs of titles/banners of ``figure`` whose drawn boxes intersect."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # lay out (constrained layout) before measuring
+    renderer = canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in figures.texts(figure) if t.get_text()]
+    return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
+
+
+@pytest.mark.parametrize("n_panels", [1, 2, 4])
+def test_the_simulated_banner_never_overlaps_a_title(tmp_path, captured, n_panels):
+    a, b, comparison = _comparison()
+    long_notice = NOTICE + " " + "every number below was generated from a seed; " * 4
+    panels = [figures.Panel(f"panel {k}: a long title naming two models", a, b, "x", "y", comparison)
+              for k in range(n_panels)]
+    figures.paired_scatter(panels, tmp_path / "f", "A suptitle that is long enough to wrap maybe", notice=long_notice)
+    texts = [t.get_text() for t in figures.texts(captured[-1])]
+    assert texts[0] == textwrap_fill(long_notice, n_panels) and len(texts) == 2 + n_panels
+    assert _overlaps(captured[-1]) == []
+
+
+def textwrap_fill(notice, n_panels):
+    import textwrap
+    return textwrap.fill(notice, 40 * n_panels + 30)
+
+
+def test_conditions_figure_has_a_legend_and_one_y_scale(tmp_path, captured):
+    rows = [{"phase": phase, "architecture": arch, "condition": condition, "value": v * (3 if phase == "late" else 1)}
+            for phase in ("early", "late") for arch, v in (("a", 10.0), ("b", 20.0), ("c", 30.0))
+            for condition in ("imagenet", "lamem")]
+    rows.append({"phase": "early", "architecture": "a", "condition": "joint", "value": 15.0})  # one joint network
+    figures.paired_conditions(pd.DataFrame(rows), ("imagenet", "lamem", "joint"), {}, tmp_path / "ev", "EV", "% EV",
+                              notice=NOTICE)
+    early, late = captured[-1].axes
+    assert early.get_ylim() == late.get_ylim() and late.get_ylim()[1] >= 90  # shared: early's axis reaches late's 90
+    labels = [t.get_text() for t in late.get_legend().get_texts()]
+    assert labels[:3] == ["a", "b", "c"] and "mean, lamem-trained" in labels
+    assert [t.get_text() for t in early.get_xticklabels()] == ["imagenet", "lamem", "joint"]
+    assert _overlaps(captured[-1]) == []
 
 
 def test_report_links_figures_tables_and_statistics(tmp_path):

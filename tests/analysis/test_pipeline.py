@@ -29,8 +29,8 @@ def counting_kind(monkeypatch):
 def test_pieces_are_written_once_and_reused(tmp_path, counting_kind):
     piece = pipeline.Piece("count", "count__a", {"value": 1}, inputs={"weights": "abc"})
     folder = pipeline.run_piece(str(tmp_path), piece)
-    assert (tmp_path / "pieces" / "count__a" / "value.txt").read_text() == "1"
-    record = json.loads((tmp_path / "pieces" / "count__a" / "piece.json").read_text())
+    assert (tmp_path / "count__a" / "value.txt").read_text() == "1"
+    record = json.loads((tmp_path / "count__a" / "piece.json").read_text())
     assert record["fingerprint"] == piece.fingerprint() and record["inputs"] == {"weights": "abc"}
     assert pipeline.run_piece(str(tmp_path), piece) == folder and counting_kind == [1]  # reused
     pipeline.run_pieces(tmp_path, [piece], stage="test")
@@ -38,7 +38,38 @@ def test_pieces_are_written_once_and_reused(tmp_path, counting_kind):
     # other inputs (e.g. retrained weights) make the piece stale: recomputed and replaced
     changed = pipeline.Piece("count", "count__a", {"value": 2}, inputs={"weights": "def"})
     pipeline.run_pieces(tmp_path, [changed], stage="test")
-    assert counting_kind == [1, 2] and (tmp_path / "pieces" / "count__a" / "value.txt").read_text() == "2"
+    assert counting_kind == [1, 2] and (tmp_path / "count__a" / "value.txt").read_text() == "2"
+
+
+def test_paths_are_passed_but_do_not_identify_a_piece(tmp_path, monkeypatch):
+    """Where an input lies (a world folder) is not what it is (its digest, in ``inputs``): the same
+    piece found through another path is reused."""
+    seen = []
+    monkeypatch.setitem(pipeline.COMPUTE, "where", lambda scratch, value, root: seen.append(root))
+    first = pipeline.Piece("where", "where__a", {"value": 1}, inputs={"images": "d1"}, paths={"root": "/one"})
+    moved = pipeline.Piece("where", "where__a", {"value": 1}, inputs={"images": "d1"}, paths={"root": "/two"})
+    assert first.fingerprint() == moved.fingerprint()
+    pipeline.run_pieces(tmp_path, [first], stage="test")
+    pipeline.run_pieces(tmp_path, [moved], stage="test")
+    assert seen == ["/one"]
+    other = pipeline.Piece("where", "where__a", {"value": 1}, inputs={"images": "d2"}, paths={"root": "/one"})
+    assert other.fingerprint() != first.fingerprint()
+
+
+def test_the_null_world_has_the_planted_worlds_images_and_no_memorability():
+    from brainscore_memorability.data.sample_world import WorldConfig
+    planted, null = (WorldConfig(**pipeline.CONFIGS[name].world) for name in ("sample", "sample-null"))
+    assert planted.images_digest() == null.images_digest() and planted.digest() != null.digest()
+    assert planted.weights[1] > 0 and null.weights[1] == 0 and planted.weights[0::2] == null.weights[0::2]
+    assert pipeline.CONFIGS["sample-null"].models() == pipeline.CONFIGS["sample"].models()
+
+
+def test_every_metric_option_has_its_command_line_flag():
+    from brainscore_memorability.analysis import writeup
+    flags = writeup.metric_flags(pipeline.CONFIGS["sample"].metric_options)
+    assert flags == ["--components", "10", "--halvings", "4"]
+    with pytest.raises(Exception, match="no command-line flag"):
+        writeup.metric_flags({"alpha": 1})
 
 
 def test_a_failing_piece_leaves_no_folder_and_keeps_the_old_one(tmp_path, counting_kind):
@@ -46,12 +77,12 @@ def test_a_failing_piece_leaves_no_folder_and_keeps_the_old_one(tmp_path, counti
     pipeline.run_piece(str(tmp_path), good)
     with pytest.raises(RuntimeError, match="piece failed"):
         pipeline.run_piece(str(tmp_path), pipeline.Piece("count", "count__b", {"value": 2, "fail": True}))
-    assert (tmp_path / "pieces" / "count__b" / "value.txt").read_text() == "1"
+    assert (tmp_path / "count__b" / "value.txt").read_text() == "1"
     assert pipeline.is_done(tmp_path, good)
-    assert sorted(os.listdir(tmp_path / "pieces")) == ["count__b"]  # no scratch folder left behind
+    assert sorted(os.listdir(tmp_path)) == ["count__b"]  # no scratch folder left behind
     with pytest.raises(RuntimeError):
         pipeline.run_piece(str(tmp_path), pipeline.Piece("count", "count__c", {"value": 3, "fail": True}))
-    assert not (tmp_path / "pieces" / "count__c").exists()
+    assert not (tmp_path / "count__c").exists()
 
 
 def test_slurm_path_submits_an_array_through_submitit(tmp_path, counting_kind, monkeypatch):
@@ -76,6 +107,7 @@ def test_configs_name_the_study_models():
     assert not paper.simulated and pipeline.CONFIGS["sample"].simulated
     sample = pipeline.CONFIGS["sample"]
     assert set(pipeline.unique_roles(sample).values()) <= set(sample.models())
+    assert len(sample.architectures) >= 3  # paired tests over architectures need 3
 
 
 def test_cli_usage_errors(tmp_path, capsys):
