@@ -334,7 +334,8 @@ def _train(config: TrainConfig, context, resume: bool) -> TrainResult:
     progress = None
     if context.main and config.progress:
         from tqdm.auto import tqdm
-        progress = tqdm(total=total_steps, initial=step, unit="step", dynamic_ncols=True)
+        progress = tqdm(total=total_steps, initial=step, unit="step", dynamic_ncols=True,
+                        desc=f"{config.objective}-{config.arch}")
     try:
         while step < total_steps:
             epoch = step // per_epoch

@@ -56,6 +56,7 @@ class StudyConfig:
     metric_options: dict = field(default_factory=dict)  # passed to the EV / unique-variance metrics
     training: dict = field(default_factory=dict)  # sample: TrainConfig overrides for every network
     finetuning: dict = field(default_factory=dict)  # sample: further overrides of the lamem/joint networks
+    per_architecture: dict = field(default_factory=dict)  # sample: architecture -> further overrides
     world: dict = field(default_factory=dict)  # sample: WorldConfig fields
 
     @property
@@ -73,11 +74,12 @@ SAMPLE = StudyConfig(
     name="sample", architectures=("alexnet", "resnet18", "resnet50"), joint_architecture="resnet18",
     main_architecture="resnet18", heldout_architecture="resnet50", simulated=True,
     metric_options={"n_components": 10, "n_splits": 4},
-    training={"image_size": 64, "crop_scale": 0.5, "max_steps": 60, "batch_size": 32, "optimizer": "adamw",
+    training={"image_size": 32, "crop_scale": 0.5, "max_steps": 60, "batch_size": 32, "optimizer": "adamw",
               "lr": 2e-3, "weight_decay": 1e-4, "schedule": "cosine", "warmup_steps": 5, "workers": 0,
               "device": "cpu", "amp": False, "channels_last": False, "progress": True,
               "checkpoint_every": 100000, "log_every": 100000, "seed": 0},
-    finetuning={"max_steps": 40, "lr": 1e-3, "warmup_steps": 0})
+    finetuning={"max_steps": 40, "lr": 1e-3, "warmup_steps": 0},
+    per_architecture={"alexnet": {"image_size": 64}})  # its stride-4 stem and 3 poolings need >= 63 px
 CONFIGS = {
     "paper": StudyConfig(
         name="paper", architectures=("alexnet", "vgg16", "resnet18", "resnet50", "resnet101"),
@@ -353,7 +355,7 @@ def prepare_sample(config: StudyConfig, out: Path, pieces: Path, jobs: int, slur
 
     def piece(model: str, start: Piece | None = None) -> Piece:
         _, objective, arch = model.split("-", 2)
-        overrides = config.training | (config.finetuning if start else {})
+        overrides = config.training | (config.finetuning if start else {}) | config.per_architecture.get(arch, {})
         paths = data_paths | ({"init_weights": weights_file(start)} if start else {})
         inputs = {"images": world.config.images_digest()} | ({"init": start.fingerprint()} if start else {})
         return Piece("train", f"train__{model}", {"identifier": model, "arch": arch, "objective": objective,
