@@ -98,10 +98,11 @@ def start_from(network: nn.Module, path: str | Path) -> None:
     """Load the trunk (every ``backbone.*`` tensor, all required) and each head of the same shape
     from the weights file ``path`` into ``network``; a head the file lacks or sizes otherwise
     keeps its random start (e.g. the memorability head of a net fine-tuned from a classifier)."""
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
     try:
         saved = load_file(str(path))
-    except (OSError, RuntimeError) as error:
+    except (OSError, SafetensorError) as error:
         raise MemorabilityError(f"init_weights {path}: cannot read it as safetensors ({error})") from None
     own = network.state_dict()
     trunk = [key for key in own if key.startswith("backbone.")]

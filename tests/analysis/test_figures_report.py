@@ -123,3 +123,43 @@ def test_report_links_figures_tables_and_statistics(tmp_path):
     assert "](figures/f.png)" in text and "](figures/f.pdf)" in text and "](tables/ev.csv)" in text
     assert "| lamem - imagenet | 30 |" in text and f"{comparison.p_value:.2g}" in text
     assert "## 1. Per-neuron % EV" in text and "- config: sample" in text
+
+
+def test_every_report_column_has_a_sentence_and_unknown_ones_fail():
+    from brainscore_memorability.analysis import writeup
+    frame = pd.DataFrame({"model": ["m"], "unique_control": [1.0], "partial_r_target": [0.1]})
+    explained = writeup.columns(frame)
+    assert list(explained) == ["simulated", "model", "unique_control", "partial_r_target"]
+    assert all(len(sentence.split()) >= 3 for sentence in explained.values())
+    with pytest.raises(KeyError):
+        writeup.columns(pd.DataFrame({"mystery_column": [1]}))
+
+
+def test_commands_reproduce_with_the_runs_options():
+    from brainscore_memorability.analysis import pipeline, writeup
+    commands = writeup.Commands(pipeline.CONFIGS["sample"], "/w/it/assy.nc",
+                                {"memnet-lamem-resnet18": "/p/l.safetensors", "memnet-imagenet-resnet18": "/p/i.safetensors"})
+    assert commands.score("memnet-lamem-resnet18", "early") == (
+        "brainscore score --model memnet-lamem-resnet18 --weights /p/l.safetensors --benchmark Kar2019-IT-early "
+        "--data /w/it/assy.nc --components 10 --halvings 4")
+    unique = commands.unique("memnet-lamem-resnet18", "memnet-imagenet-resnet18", "late")
+    assert unique.startswith("BRAINSCORE_MEMORABILITY_WEIGHTS_MEMNET_LAMEM_RESNET18=/p/l.safetensors "
+                             "BRAINSCORE_MEMORABILITY_WEIGHTS_MEMNET_IMAGENET_RESNET18=/p/i.safetensors brainscore partial-corr")
+    assert "--control memnet-imagenet-resnet18 --benchmark Kar2019-IT-late" in unique
+    record = {"arguments": {"identifier": "memnet-lamem-resnet18", "arch": "resnet18", "objective": "lamem",
+                            "overrides": {"lr": 0.001, "amp": False, "progress": True}},
+              "paths": {"lamem_root": "/w/lamem", "init_weights": "/p/i.safetensors", "it_stimuli": "/w/it/s.csv"}}
+    assert writeup.Commands.train(record) == (
+        "python -m brainscore_memorability_training train --arch resnet18 --objective lamem --lr 0.001 --no-amp "
+        "--progress --lamem-root /w/lamem --init-weights /p/i.safetensors --out-dir runs/memnet-lamem-resnet18")
+
+
+def test_claims_hold_by_their_confidence_interval():
+    from brainscore_memorability.analysis import study
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 1, 60)
+    up, flat = paired_comparison(a, a + 1 + rng.normal(0, 0.1, 60)), paired_comparison(a, a + rng.normal(0, 0.1, 60))
+    assert study.Claim("x", up, "> 0", "planted").holds and not study.Claim("x", flat, "> 0", "p").holds
+    assert study.Claim("x", flat, "CI covers 0", "p").holds and not study.Claim("x", up, "CI covers 0", "p").holds
+    down = paired_comparison(a, a - 1 + rng.normal(0, 0.1, 60))
+    assert study.Claim("x", flat, ">= 0", "p").holds and not study.Claim("x", down, ">= 0", "p").holds
