@@ -142,7 +142,7 @@ def paired_conditions(table: pd.DataFrame, conditions: tuple[str, ...], comparis
             axis.hlines(wide[condition].mean(), position - 0.25, position + 0.25, color=COLOURS.get(condition, "black"),
                         linewidth=3, label=f"mean, {condition}-trained")
         axis.set(xticks=range(len(conditions)), xticklabels=list(conditions), xlim=(-0.5, len(conditions) - 0.5),
-                 title=f"{phase}", ylabel=ylabel)
+                 title=f"{phase}", ylabel=ylabel if axis is axes[0] else "")
         if phase in comparisons:
             axis.text(0.0, -0.14, describe(comparisons[phase]), transform=axis.transAxes, fontsize=6.5, va="top")
     axes[-1].legend(fontsize=6.5, frameon=False, loc="center left", bbox_to_anchor=(1.02, 0.5))

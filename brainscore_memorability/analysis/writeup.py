@@ -132,9 +132,10 @@ class Commands:
 
     def cka(self, architecture: str) -> str:
         a, b = (f"memnet-{o}-{architecture}" for o in ("imagenet", "lamem"))
-        stimuli = Path(self.data).parent / "images" if self.config.simulated else "IT_IMAGES_DIR"
-        return " ".join([*self._environment([a, b]), "brainscore cka --model", a, "--model-b", b, "--stimuli",
-                         shlex.quote(str(stimuli)), "--output", f"cka_{architecture}.csv"])
+        images = (["--stimuli", shlex.quote(str(Path(self.data).parent / "images"))] if self.config.simulated
+                  else ["--benchmark", self.config.benchmarks["early"], *self._data()])
+        return " ".join([*self._environment([a, b]), "brainscore cka --model", a, "--model-b", b, *images,
+                         "--output", f"cka_{architecture}.csv"])
 
     @staticmethod
     def train(record: dict) -> str:
