@@ -96,8 +96,9 @@ def load_data(config: TrainConfig, mean, std) -> tuple[dict, dict]:
 
 def start_from(network: nn.Module, path: str | Path) -> None:
     """Load the trunk (every ``backbone.*`` tensor, all required) and each head of the same shape
-    from the weights file ``path`` into ``network``; a head the file lacks or sizes otherwise
-    keeps its random start (e.g. the memorability head of a net fine-tuned from a classifier)."""
+    from the weights file ``path`` into ``network``; a head the file lacks or sizes otherwise starts
+    at zero (e.g. the memorability head of a net fine-tuned from a classifier: it first predicts
+    the centre, so its first steps do not push large errors into the trained trunk)."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
     try:
@@ -110,8 +111,11 @@ def start_from(network: nn.Module, path: str | Path) -> None:
     if unfit:
         raise MemorabilityError(f"init_weights {path} does not hold this {type(network.backbone).__name__} trunk "
                                 f"(first mismatch: {unfit[0]}); export a run of the same architecture")
-    network.load_state_dict({key: value for key, value in saved.items()
-                             if key in own and value.shape == own[key].shape}, strict=False)
+    loaded = {key: value for key, value in saved.items() if key in own and value.shape == own[key].shape}
+    network.load_state_dict(loaded, strict=False)
+    with torch.no_grad():
+        for key in own.keys() - loaded.keys():  # the heads the file does not hold
+            network.get_parameter(key).zero_()
 
 
 def lr_factor(config: TrainConfig, total_steps: int, steps_per_epoch: int):
