@@ -56,7 +56,6 @@ class StudyConfig:
     metric_options: dict = field(default_factory=dict)  # passed to the EV / unique-variance metrics
     training: dict = field(default_factory=dict)  # sample: TrainConfig overrides for every network
     finetuning: dict = field(default_factory=dict)  # sample: further overrides of the lamem/joint networks
-    per_architecture: dict = field(default_factory=dict)  # sample: architecture -> further overrides
     world: dict = field(default_factory=dict)  # sample: WorldConfig fields
 
     @property
@@ -78,10 +77,9 @@ SAMPLE = StudyConfig(
               "lr": 2e-3, "weight_decay": 1e-4, "schedule": "cosine", "warmup_steps": 5, "workers": 0,
               "device": "cpu", "amp": False, "channels_last": False, "progress": True,
               "checkpoint_every": 100000, "log_every": 100000, "seed": 0},
-    finetuning={"max_steps": 40, "lr": 1e-3, "warmup_steps": 0},
-    # AlexNet, the third cheapest in compute, needs >= 63 px (stride-4 stem, 3 poolings) and updates
-    # 61 M parameters a step: measured 8 s a step here, so the sample has 2 architectures
-    per_architecture={"alexnet": {"image_size": 64}})
+    # 2 architectures: AlexNet, the next cheapest, needs >= 63 px (stride-4 stem, 3 poolings) and
+    # updates 61 M parameters a step (8 s a step measured on 2 shared cores)
+    finetuning={"max_steps": 40, "lr": 1e-3, "warmup_steps": 0})
 CONFIGS = {
     "paper": StudyConfig(
         name="paper", architectures=("alexnet", "vgg16", "resnet18", "resnet50", "resnet101"),
@@ -366,7 +364,7 @@ def prepare_sample(config: StudyConfig, out: Path, pieces: Path, jobs: int, slur
 
     def piece(model: str, start: Piece | None = None) -> Piece:
         _, objective, arch = model.split("-", 2)
-        overrides = config.training | (config.finetuning if start else {}) | config.per_architecture.get(arch, {})
+        overrides = config.training | (config.finetuning if start else {})
         paths = data_paths | ({"init_weights": weights_file(start)} if start else {})
         inputs = {"images": world.config.images_digest()} | ({"init": start.fingerprint()} if start else {})
         return Piece("train", f"train__{model}", {"identifier": model, "arch": arch, "objective": objective,
