@@ -162,7 +162,7 @@ def per_neuroid(values: np.ndarray, assembly, name: str | None = None):
     return DataAssembly(np.asarray(values, dtype=float), dims=["neuroid"], coords=coords, name=name)
 
 
-def unit_neuroids(unit_index) -> "DataAssembly":
+def unit_neuroids(unit_index):
     """A neuroid-only assembly naming model units by their column index (``neuroid_id`` 'unit_<i>',
     ``unit_index`` i): the neuroid coordinates of per-unit Scores (reverse predictivity)."""
     from brainscore_core.supported_data_standards.brainio.assemblies import DataAssembly

@@ -26,12 +26,15 @@ class TrainConfig:
     arch: str = option("resnet50", "a key of brainscore_memorability.models.architectures")
     objective: str = option("lamem", "imagenet (cross-entropy) | lamem (MSE on centred scores) | joint")
     pretrained_imagenet: bool = option(False, "start from torchvision's ImageNet weights")
+    init_weights: str | None = option(None, "start from this exported weights file (safetensors of the same "
+                                      "architecture, e.g. a categorization run): its trunk, and every head of the same shape")
     source: str = option("", "where the recipe comes from (documentation only)")
     # data
     lamem_root: str | None = option(None, "folder with images/ and splits/{train,val,test}_{1..5}.txt")
     lamem_split: int = option(1, "which of LaMem's 5 official splits")
     imagenet_root: str | None = option(None, "folder with train/ and val/ in ImageFolder layout")
     image_size: int = option(224, "network input, pixels (square)")
+    crop_scale: float = option(0.08, "smallest random crop, as a share of the image's area (torchvision's recipe: 0.08)")
     skip_bad_images: bool = option(False, "check every image first; drop and report unreadable ones")
     workers: int = option(4, "DataLoader worker processes per process")
     # joint batches (see training.sampling)
@@ -81,8 +84,12 @@ class TrainConfig:
         for name, (value, allowed) in checks.items():
             if value not in allowed:
                 raise MemorabilityError(f"config '{name}' is {value!r}: choose one of {allowed}")
+        if self.init_weights and self.pretrained_imagenet:
+            raise MemorabilityError("give init_weights or pretrained_imagenet, not both: both set the starting weights")
         if not 1 <= self.lamem_split <= 5:
             raise MemorabilityError(f"lamem_split is {self.lamem_split}: LaMem has splits 1 to 5")
+        if not 0 < self.crop_scale <= 1:
+            raise MemorabilityError(f"crop_scale is {self.crop_scale}: it must lie in (0, 1]")
         if not 0 < self.lamem_fraction < 1:
             raise MemorabilityError(f"lamem_fraction is {self.lamem_fraction}: it must lie in (0, 1)")
         if self.objective in ("lamem", "joint") and not self.lamem_root:

@@ -1,14 +1,14 @@
 """ImageNet in torchvision's ImageFolder layout: ``train/<class>/*`` and ``val/<class>/*``.
 
 Class indices follow ImageFolder (sorted folder names, i.e. the standard wnid order for ILSVRC-2012),
-so they match torchvision's ImageNet weights and the 1000-way ``imagenet_head``.
+so they match torchvision's ImageNet weights. The network's ``imagenet_head`` has one output per
+class folder (1000 for ILSVRC-2012; the simulated sample's ImageFolder has 6).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from brainscore_memorability.errors import DataError
-from brainscore_memorability.models.architectures import IMAGENET_CLASSES
 
 
 def imagenet_dataset(root: str | Path, part: str, transform, skip_bad: bool = False):
@@ -24,9 +24,8 @@ def imagenet_dataset(root: str | Path, part: str, transform, skip_bad: bool = Fa
         found = ImageFolder(folder, loader=lambda path: path)
     except (FileNotFoundError, RuntimeError) as error:
         raise DataError(f"ImageNet folder {folder}: {error}") from None
-    if len(found.classes) > IMAGENET_CLASSES:
-        raise DataError(f"{folder} has {len(found.classes)} class folders; the ImageNet head has "
-                        f"{IMAGENET_CLASSES}")
+    if len(found.classes) < 2:
+        raise DataError(f"{folder} has {len(found.classes)} class folder(s): a classifier needs at least 2")
     paths, labels = zip(*found.samples)
     dataset = ImageList([Path(p) for p in paths], list(labels), transform, skip_bad)
     dataset.classes = found.classes  # folder names, index order

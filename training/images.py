@@ -23,12 +23,13 @@ def load_image(path: str | Path) -> Image.Image:
     return load_rgb(path, hint=": " + SKIP_HINT)
 
 
-def build_transform(image_size: int, mean, std, train: bool):
-    """torchvision's ImageNet recipe at ``image_size``: random resized crop + flip for training;
-    resize to 256/224 of the size and centre crop for evaluation. Output: 3 x size x size floats."""
+def build_transform(image_size: int, mean, std, train: bool, crop_scale: float = 0.08):
+    """torchvision's ImageNet recipe at ``image_size``: random resized crop (area ``crop_scale``
+    to 1 of the image; torchvision's 0.08 by default) + flip for training; resize to 256/224 of the
+    size and centre crop for evaluation. Output: 3 x size x size floats."""
     from torchvision import transforms as T
     if train:
-        steps = [T.RandomResizedCrop(image_size, antialias=True), T.RandomHorizontalFlip()]
+        steps = [T.RandomResizedCrop(image_size, scale=(crop_scale, 1.0), antialias=True), T.RandomHorizontalFlip()]
     else:
         steps = [T.Resize(round(image_size * 256 / 224), antialias=True), T.CenterCrop(image_size)]
     return T.Compose([*steps, T.ToTensor(), T.Normalize(mean, std)])

@@ -27,7 +27,7 @@ from torch import nn
 
 from brainscore_memorability.atomic import write_text
 from brainscore_memorability.errors import MemorabilityError
-from brainscore_memorability.models.architectures import build_network, get_architecture
+from brainscore_memorability.models.architectures import IMAGENET_CLASSES, build_network, get_architecture
 from brainscore_memorability_training import checkpoint, distributed
 from brainscore_memorability_training.config import TrainConfig
 from brainscore_memorability_training.objectives import Objective
@@ -35,8 +35,9 @@ from brainscore_memorability_training.sampling import JointSampler
 
 # config keys that change which images a step sees or what it computes (epochs and max_steps set the
 # length the learning-rate schedule spans): a resumed run must match
-TRAJECTORY_KEYS = ("arch", "objective", "pretrained_imagenet", "lamem_split", "image_size", "epochs",
-                   "max_steps", "mixing", "lamem_fraction", "weighting", "imagenet_weight", "lamem_weight", "batch_size",
+TRAJECTORY_KEYS = ("arch", "objective", "pretrained_imagenet", "init_weights", "lamem_split", "image_size", "crop_scale",
+                   "epochs", "max_steps", "mixing", "lamem_fraction", "weighting", "imagenet_weight", "lamem_weight",
+                   "batch_size",
                    "accumulation", "optimizer", "lr", "momentum", "weight_decay", "schedule",
                    "warmup_steps", "step_epochs", "step_gamma", "batchnorm", "seed")
 
@@ -79,7 +80,7 @@ def load_data(config: TrainConfig, mean, std) -> tuple[dict, dict]:
     from brainscore_memorability_training.images import build_transform
     from brainscore_memorability_training.imagenet import imagenet_dataset
     from brainscore_memorability_training.lamem import lamem_dataset
-    train_tf = build_transform(config.image_size, mean, std, train=True)
+    train_tf = build_transform(config.image_size, mean, std, train=True, crop_scale=config.crop_scale)
     eval_tf = build_transform(config.image_size, mean, std, train=False)
     skip = config.skip_bad_images
     train, evaluate = {}, {}
@@ -93,6 +94,30 @@ def load_data(config: TrainConfig, mean, std) -> tuple[dict, dict]:
         for part in ("val", "test"):
             evaluate[f"lamem_{part}"] = lamem_dataset(config.lamem_root, part, config.lamem_split, eval_tf, skip)
     return train, evaluate
+
+
+def start_from(network: nn.Module, path: str | Path) -> None:
+    """Load the trunk (every ``backbone.*`` tensor, all required) and each head of the same shape
+    from the weights file ``path`` into ``network``; a head the file lacks or sizes otherwise starts
+    at zero (e.g. the memorability head of a net fine-tuned from a classifier: it first predicts
+    the centre, so its first steps do not push large errors into the trained trunk)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+    try:
+        saved = load_file(str(path))
+    except (OSError, SafetensorError) as error:
+        raise MemorabilityError(f"init_weights {path}: cannot read it as safetensors ({error})") from None
+    own = network.state_dict()
+    trunk = [key for key in own if key.startswith("backbone.")]
+    unfit = [key for key in trunk if key not in saved or saved[key].shape != own[key].shape]
+    if unfit:
+        raise MemorabilityError(f"init_weights {path} does not hold this {type(network.backbone).__name__} trunk "
+                                f"(first mismatch: {unfit[0]}); export a run of the same architecture")
+    loaded = {key: value for key, value in saved.items() if key in own and value.shape == own[key].shape}
+    network.load_state_dict(loaded, strict=False)
+    with torch.no_grad():
+        for key in own.keys() - loaded.keys():  # the heads the file does not hold
+            network.get_parameter(key).zero_()
 
 
 def lr_factor(config: TrainConfig, total_steps: int, steps_per_epoch: int):
@@ -167,7 +192,8 @@ def evaluate(network: nn.Module, datasets: dict, config: TrainConfig, context, a
             if name.startswith("lamem"):
                 rows.extend(zip(outputs["lamem"].float().cpu().tolist(), targets.tolist()))
             else:
-                top5 = outputs["imagenet"].float().topk(5, dim=1).indices.cpu()
+                logits = outputs["imagenet"].float()
+                top5 = logits.topk(min(5, logits.shape[1]), dim=1).indices.cpu()
                 hits = top5 == targets[:, None]
                 rows.extend(zip(hits[:, 0].tolist(), hits.any(dim=1).tolist()))
         rows = distributed.gather(rows, context)
@@ -193,7 +219,8 @@ def _autocast(config: TrainConfig, device: torch.device):
 
 def _check_resumable(saved: dict, config: TrainConfig, path: Path) -> None:
     current = config.to_dict()
-    differ = [k for k in TRAJECTORY_KEYS if saved.get(k) != current[k]]
+    defaults = TrainConfig.__dataclass_fields__  # a key added later: the run used its default
+    differ = [k for k in TRAJECTORY_KEYS if saved.get(k, defaults[k].default) != current[k]]
     if differ:
         details = ", ".join(f"{k}: {saved.get(k)!r} -> {current[k]!r}" for k in differ)
         raise MemorabilityError(f"cannot resume {path}: the run was started with other settings ({details}); "
@@ -255,8 +282,11 @@ def _train(config: TrainConfig, context, resume: bool) -> TrainResult:
     skipped = [s for d in (*train_sets.values(), *eval_sets.values()) for s in d.skipped]
     centre = (sum(train_sets["lamem"].targets) / len(train_sets["lamem"])) if "lamem" in train_sets else 0.0
 
+    classes = len(train_sets["imagenet"].classes) if "imagenet" in train_sets else IMAGENET_CLASSES
     torch.manual_seed(config.seed)  # the same initial weights on every process
-    network = build_network(config.arch, config.objective, config.pretrained_imagenet)
+    network = build_network(config.arch, config.objective, config.pretrained_imagenet, imagenet_classes=classes)
+    if config.init_weights:
+        start_from(network, config.init_weights)
     if config.batchnorm == "sync" and context.world > 1:
         network = nn.SyncBatchNorm.convert_sync_batchnorm(network)
     network.to(context.device, memory_format=_memory_format(config))
@@ -332,7 +362,8 @@ def _train(config: TrainConfig, context, resume: bool) -> TrainResult:
     progress = None
     if context.main and config.progress:
         from tqdm.auto import tqdm
-        progress = tqdm(total=total_steps, initial=step, unit="step", dynamic_ncols=True)
+        progress = tqdm(total=total_steps, initial=step, unit="step", dynamic_ncols=True,
+                        desc=f"{config.objective}-{config.arch}")
     try:
         while step < total_steps:
             epoch = step // per_epoch

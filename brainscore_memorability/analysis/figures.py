@@ -20,6 +20,8 @@ from brainscore_memorability.analysis.statistics import PairedComparison
 
 FORMATS = ("png", "pdf")
 COLOURS = {"imagenet": "#4c72b0", "lamem": "#dd8452", "joint": "#55a868", "early": "#c44e52", "late": "#8172b2"}
+NOTICE_COLOUR = "#b00020"
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
 @dataclass(frozen=True)
@@ -56,18 +58,35 @@ def describe(comparison: PairedComparison) -> str:
             f"[{comparison.ci_low:.3g}, {comparison.ci_high:.3g}] ({comparison.confidence:.0%} bootstrap CI)")
 
 
-def _figure(n_panels: int, title: str, notice: str | None, width: float = 4.2, height: float = 4.2):
+def _figure(n_panels: int, title: str, notice: str | None, width: float = 4.2, height: float = 4.2,
+            sharey: bool = False):
+    """A figure with ``n_panels`` axes in a row under ``title``; with a ``notice``, a red banner in
+    its own strip above the title (a subfigure: constrained layout keeps the two apart)."""
     from matplotlib.figure import Figure
-    figure = Figure(figsize=(width * n_panels, height + (1.4 if notice else 0.5)), layout="constrained")
-    axes = figure.subplots(1, n_panels, squeeze=False)[0]
-    heading = title if not notice else f"{title}\n{textwrap.fill(notice, 40 * n_panels + 30)}"
-    figure.suptitle(heading, fontsize=10, color="black" if not notice else "#b00020")
+    banner = 0.9 if notice else 0.0
+    figure = Figure(figsize=(width * n_panels, height + 0.5 + banner), layout="constrained")
+    body = figure
+    if notice:
+        top, body = figure.subfigures(2, 1, height_ratios=[banner, height + 0.5])
+        top.suptitle(textwrap.fill(notice, 40 * n_panels + 30), fontsize=9, color=NOTICE_COLOUR, fontweight="bold")
+    body.suptitle(title, fontsize=10)
+    axes = body.subplots(1, n_panels, squeeze=False, sharey=sharey)[0]
     return figure, axes
 
 
 def panels(n_panels: int, title: str, notice: str | None = None, width: float = 4.2, height: float = 4.2):
     """(Figure, axes) with ``n_panels`` axes in a row, the title and the notice (in red) on top."""
     return _figure(n_panels, title, notice, width, height)
+
+
+def texts(figure) -> list:
+    """Every title and banner of ``figure`` (its subfigures' suptitles and its axes' titles), for
+    checks that none overlaps another."""
+    found = []
+    for part in [figure, *getattr(figure, "subfigs", [])]:
+        if getattr(part, "_suptitle", None) is not None:
+            found.append(part._suptitle)
+    return found + [axis.title for axis in figure.axes]
 
 
 def paired_scatter(panels: list[Panel], stem, title: str, notice: str | None = None) -> list[Path]:
@@ -108,22 +127,28 @@ def depth_profile(per_layer: pd.DataFrame, summary: pd.DataFrame, stem, title: s
     return save(figure, stem)
 
 
-def paired_conditions(table: pd.DataFrame, conditions: tuple[str, str], comparisons: dict[str, PairedComparison],
+def paired_conditions(table: pd.DataFrame, conditions: tuple[str, ...], comparisons: dict[str, PairedComparison],
                       stem, title: str, ylabel: str, notice: str | None = None) -> list[Path]:
-    """One panel per phase: each architecture's value under two conditions (``table``: phase,
-    architecture, condition, value), joined by a line, with the mean and the phase's comparison."""
+    """One panel per phase, sharing one y scale: each architecture's value under each condition
+    (``table``: phase, architecture, condition, value; a condition an architecture lacks is left
+    out), joined by a line, the mean of each condition as a bar, the phase's comparison under it,
+    and a legend naming the architectures and the means."""
     phases = list(dict.fromkeys(table["phase"]))
-    figure, axes = _figure(len(phases), title, notice, width=3.6)
+    figure, axes = _figure(len(phases), title, notice, width=3.8, sharey=True)
+    architectures = sorted(table["architecture"].unique())
     for axis, phase in zip(axes, phases):
         wide = table[table["phase"] == phase].pivot(index="architecture", columns="condition", values="value")
-        wide = wide[list(conditions)]
-        for architecture, values in wide.iterrows():
-            axis.plot([0, 1], values.to_numpy(), color="#999999", linewidth=0.8, marker="o", markersize=4)
-            axis.annotate(architecture, (1.03, values.iloc[1]), fontsize=6, va="center")
+        wide = wide.reindex(index=architectures, columns=list(conditions))
+        for index, (architecture, values) in enumerate(wide.iterrows()):
+            present = np.isfinite(values.to_numpy(float))
+            axis.plot(np.arange(len(conditions))[present], values.to_numpy(float)[present], color="#777777",
+                      linewidth=0.8, marker=MARKERS[index % len(MARKERS)], markersize=5, label=architecture)
         for position, condition in enumerate(conditions):
-            axis.hlines(wide[condition].mean(), position - 0.2, position + 0.2, color=COLOURS.get(condition, "black"),
-                        linewidth=3)
-        axis.set(xticks=[0, 1], xticklabels=list(conditions), xlim=(-0.4, 1.5), title=f"{phase}", ylabel=ylabel)
+            axis.hlines(wide[condition].mean(), position - 0.25, position + 0.25, color=COLOURS.get(condition, "black"),
+                        linewidth=3, label=f"mean, {condition}-trained")
+        axis.set(xticks=range(len(conditions)), xticklabels=list(conditions), xlim=(-0.5, len(conditions) - 0.5),
+                 title=f"{phase}", ylabel=ylabel if axis is axes[0] else "")
         if phase in comparisons:
             axis.text(0.0, -0.14, describe(comparisons[phase]), transform=axis.transAxes, fontsize=6.5, va="top")
+    axes[-1].legend(fontsize=6.5, frameon=False, loc="center left", bbox_to_anchor=(1.02, 0.5))
     return save(figure, stem)

@@ -4,10 +4,13 @@ Stages (each piece is a folder under ``OUT/pieces/`` written atomically: compute
 folder, renamed into place with a ``piece.json`` that records what it was computed from; a rerun
 reuses every piece whose record matches, so an interrupted run continues where it stopped):
 
-0. sample config only: build the simulated world (:mod:`brainscore_memorability.data.sample_world`)
-   and train its networks with the real ``training`` package (categorization = the ``imagenet``
-   objective on the world's ImageFolder, memorability = ``lamem`` on its LaMem-layout folder, and
-   ``joint``), exported as safetensors under ``OUT/weights/``;
+0. sample configs only: build the simulated world (:mod:`brainscore_memorability.data.sample_world`)
+   and train its networks with the real ``training`` package: categorization (the ``imagenet``
+   objective, a head with one output per class of the world's ImageFolder) from scratch, then
+   memorability (``lamem``) and ``joint`` networks fine-tuned from the categorization network of
+   their architecture, as the study fine-tunes from ImageNet weights; exported as safetensors.
+   Training pieces depend on the world's images only, so the planted and the null world (same
+   images, another IT population) share them when they share a pieces folder (``--pieces``);
 1. ``score``: every model on the early and late benchmark: the benchmark's Score (per-neuron % EV)
    and the model's IT features the benchmark saw (kept for the partial correlations);
    ``cka``: each architecture's ImageNet- vs LaMem-trained version, layer by layer, on the IT images;
@@ -19,6 +22,9 @@ through submitit (``--slurm``); each writes its own folder, and the stage merges
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -31,6 +37,7 @@ import pandas as pd
 
 from brainscore_memorability import atomic
 from brainscore_memorability.errors import DataError, MemorabilityError
+from brainscore_memorability.analysis.writeup import analyse, unique_roles
 from brainscore_memorability.hashing import file_digest
 
 PHASES = ("early", "late")
@@ -48,6 +55,7 @@ class StudyConfig:
     simulated: bool = False
     metric_options: dict = field(default_factory=dict)  # passed to the EV / unique-variance metrics
     training: dict = field(default_factory=dict)  # sample: TrainConfig overrides for every network
+    finetuning: dict = field(default_factory=dict)  # sample: further overrides of the lamem/joint networks
     world: dict = field(default_factory=dict)  # sample: WorldConfig fields
 
     @property
@@ -61,18 +69,24 @@ class StudyConfig:
         return names + [f"memnet-joint-{self.joint_architecture}"]
 
 
+SAMPLE = StudyConfig(
+    name="sample", architectures=("resnet18", "resnet50"), joint_architecture="resnet18",
+    main_architecture="resnet18", heldout_architecture="resnet50", simulated=True,
+    metric_options={"n_components": 10, "n_splits": 4},
+    training={"image_size": 32, "crop_scale": 0.5, "max_steps": 60, "batch_size": 32, "optimizer": "adamw",
+              "lr": 2e-3, "weight_decay": 1e-4, "schedule": "cosine", "warmup_steps": 5, "workers": 0,
+              "device": "cpu", "amp": False, "channels_last": False, "progress": True,
+              "checkpoint_every": 100000, "log_every": 100000, "seed": 0},
+    # 2 architectures: AlexNet, the next cheapest, needs >= 63 px (stride-4 stem, 3 poolings) and
+    # updates 61 M parameters a step (8 s a step measured on 2 shared cores)
+    finetuning={"max_steps": 40, "lr": 1e-3, "warmup_steps": 0})
 CONFIGS = {
     "paper": StudyConfig(
         name="paper", architectures=("alexnet", "vgg16", "resnet18", "resnet50", "resnet101"),
         joint_architecture="resnet50", main_architecture="resnet50", heldout_architecture="resnet101"),
-    "sample": StudyConfig(
-        name="sample", architectures=("resnet18", "resnet50"), joint_architecture="resnet18",
-        main_architecture="resnet18", heldout_architecture="resnet50", simulated=True,
-        metric_options={"n_components": 10, "n_splits": 4},
-        training={"image_size": 32, "max_steps": 60, "batch_size": 32, "optimizer": "adamw", "lr": 2e-3,
-                  "weight_decay": 1e-4, "schedule": "cosine", "warmup_steps": 5, "workers": 0,
-                  "device": "cpu", "amp": False, "channels_last": False, "progress": False,
-                  "checkpoint_every": 100000, "log_every": 100000, "seed": 0}),
+    "sample": SAMPLE,
+    # the same images and networks, an IT population without the memorability component
+    "sample-null": dataclasses.replace(SAMPLE, name="sample-null", world={"weights": (1.0, 0.0, 0.5)}),
 }
 
 
@@ -80,39 +94,41 @@ CONFIGS = {
 @dataclass(frozen=True)
 class Piece:
     """One cacheable unit: ``kind`` in train | score | cka | unique, the arguments of its compute
-    function, and ``inputs`` that identify what it reads (weights and data hashes) without being
-    passed: a piece is reused only while its kind, arguments and inputs are unchanged."""
+    function, ``inputs`` that identify what it reads (weights and data hashes) without being
+    passed, and ``paths`` (passed, not identifying: where those inputs lie). A piece is reused
+    only while its kind, arguments and inputs are unchanged, wherever its inputs lie."""
     kind: str
-    name: str  # folder name under OUT/pieces
+    name: str  # folder name under the pieces folder
     arguments: dict
     inputs: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         text = json.dumps([self.kind, self.arguments, self.inputs], sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def piece_folder(out: Path, piece: Piece) -> Path:
-    return out / "pieces" / piece.name
+def piece_folder(pieces: Path, piece: Piece) -> Path:
+    return Path(pieces) / piece.name
 
 
-def is_done(out: Path, piece: Piece) -> bool:
-    record = piece_folder(out, piece) / "piece.json"
+def is_done(pieces: Path, piece: Piece) -> bool:
+    record = piece_folder(pieces, piece) / "piece.json"
     return record.is_file() and json.loads(record.read_text(encoding="utf-8")).get("fingerprint") == piece.fingerprint()
 
 
-def run_piece(out: str, piece: Piece) -> str:
+def run_piece(pieces: str, piece: Piece) -> str:
     """Compute ``piece`` into a scratch folder and rename it into place (atomic); returns its folder.
 
     Top-level and picklable: it is what worker processes and SLURM tasks run.
     """
-    out = Path(out)
-    folder = piece_folder(out, piece)
-    if is_done(out, piece):
+    pieces = Path(pieces)
+    folder = piece_folder(pieces, piece)
+    if is_done(pieces, piece):
         return str(folder)
-    with atomic.scratch_dir(folder) as scratch:  # also removes a killed run's scratch of this piece
-        COMPUTE[piece.kind](scratch, **piece.arguments)
-        record = {"kind": piece.kind, "arguments": piece.arguments, "inputs": piece.inputs,
+    with atomic.scratch_dir(folder) as scratch, quiet_extraction():  # also removes a killed run's scratch
+        COMPUTE[piece.kind](scratch, **piece.arguments, **piece.paths)
+        record = {"kind": piece.kind, "arguments": piece.arguments, "inputs": piece.inputs, "paths": piece.paths,
                   "fingerprint": piece.fingerprint()}
         (scratch / "piece.json").write_text(json.dumps(record, indent=2, default=str))
         if folder.exists():  # a stale piece (other inputs): replace it
@@ -121,16 +137,37 @@ def run_piece(out: str, piece: Piece) -> str:
     return str(folder)
 
 
-def run_pieces(out: Path, pieces: list[Piece], jobs: int = 1, slurm: bool = False, stage: str = "") -> None:
-    """Run the pieces not yet done: in this process, ``jobs`` processes, or a submitit job array."""
+@contextlib.contextmanager
+def quiet_extraction():
+    """Inside a piece: brainscore-vision's activation extractor prints a bar per batch and per
+    layer, and caches every extraction under ~/.result_caching; the stage's bar (one per stage) is
+    the progress shown and the piece is the cache, so both are switched off (and restored after)."""
+    from brainscore_vision.model_helpers.activations import core
+    original, caching = core.tqdm, os.environ.get("RESULTCACHING_DISABLE")
+    core.tqdm = functools.partial(original, disable=True)
+    os.environ["RESULTCACHING_DISABLE"] = "1"
+    try:
+        yield
+    finally:
+        core.tqdm = original
+        if caching is None:
+            os.environ.pop("RESULTCACHING_DISABLE", None)
+        else:
+            os.environ["RESULTCACHING_DISABLE"] = caching
+
+
+def run_pieces(folder: Path, pieces: list[Piece], jobs: int = 1, slurm: bool = False, stage: str = "") -> None:
+    """Run the pieces not yet done into the pieces ``folder``: in this process, ``jobs``
+    processes, or a submitit job array."""
+    out = Path(folder)
     todo = [p for p in pieces if not is_done(out, p)]
     reused = len(pieces) - len(todo)
     if reused:
-        print(f"[{stage}] reusing {reused} finished piece(s) from {out / 'pieces'}", flush=True)
+        print(f"[{stage}] reusing {reused} finished piece(s) from {out}", flush=True)
     if not todo:
         return
     from tqdm import tqdm
-    progress = tqdm(total=len(todo), desc=stage, unit="piece", dynamic_ncols=True)
+    progress = tqdm(total=len(todo), desc=stage, unit="piece", dynamic_ncols=True, disable=False)
     if slurm:
         import submitit
         executor = submitit.AutoExecutor(folder=out / "slurm" / "%j")
@@ -156,19 +193,36 @@ def run_pieces(out: Path, pieces: list[Piece], jobs: int = 1, slurm: bool = Fals
 
 
 # ---------------------------------------------------------------- what pieces compute
-def _train(scratch: Path, identifier: str, arch: str, objective: str, lamem_root: str, imagenet_root: str,
-           overrides: dict) -> None:
+def _train(scratch: Path, identifier: str, arch: str, objective: str, overrides: dict, lamem_root: str,
+           imagenet_root: str, it_stimuli: str, init_weights: str | None = None) -> None:
     """Train one sample network with ``training`` and export ``<identifier>.safetensors`` (not
-    registered in the user's manifest: simulated weights must never shadow real ones)."""
+    registered in the user's manifest: simulated weights must never shadow real ones). Writes
+    ``training_metrics.csv`` (the run's evaluations) and ``training.json``: the last evaluation,
+    chance top-1 and, for a memorability head, Spearman rho between its predictions on the IT
+    images (held out from training) and their planted memorability (``it_stimuli``' column)."""
+    from scipy.stats import spearmanr
+
+    from brainscore_memorability.models.zoo import predict_memorability
     from brainscore_memorability_training import load_config, train
     from brainscore_memorability_training.export import export
     config = load_config(None, arch=arch, objective=objective, lamem_root=lamem_root, imagenet_root=imagenet_root,
-                         out_dir=str(scratch / "run"), source="brainscore reproduce --config sample (simulated data)",
-                         **overrides)
+                         init_weights=init_weights, out_dir=str(scratch / "run"),
+                         source="brainscore reproduce --config sample (simulated data)", **overrides)
     result = train(config)
-    export(result.checkpoint, identifier, out=scratch / f"{identifier}.safetensors", register=False)
+    weights, _ = export(result.checkpoint, identifier, out=scratch / f"{identifier}.safetensors", register=False)
     pd.DataFrame(result.history).to_csv(scratch / "training_metrics.csv", index=False)
     shutil.rmtree(scratch / "run")
+    summary = {key: value for key, value in result.history[-1].items() if key not in ("lr", "seconds")}
+    summary.update(model=identifier, objective=objective, architecture=arch,
+                   started_from="categorization network" if init_weights else "random")
+    if "imagenet" in result.network.heads:
+        summary["chance_top1"] = 100.0 / result.network.imagenet_head.out_features
+    if "lamem" in result.network.heads:
+        stimuli = pd.read_csv(it_stimuli)
+        images = [str(Path(it_stimuli).parent / "images" / name) for name in stimuli["filename"]]
+        predicted = predict_memorability(identifier, images, weights=weights)
+        summary["it_planted_rho"] = float(spearmanr(predicted, stimuli["memorability"]).statistic)
+    (scratch / "training.json").write_text(json.dumps(summary, indent=2))
 
 
 class Recorder:
@@ -197,8 +251,8 @@ def _load_model(identifier: str, weights: str | None):
     return load_model(identifier, weights=weights)
 
 
-def _score(scratch: Path, model: str, weights: str | None, dataset: str, data: str | None, phase: str,
-           metric_options: dict) -> None:
+def _score(scratch: Path, model: str, dataset: str, phase: str, metric_options: dict, weights: str | None = None,
+           data: str | None = None) -> None:
     """Score ``model`` with the real benchmark of ``phase``; keep per-neuron values and features."""
     from brainscore_memorability.benchmarks.temporal_it import model_features
     from brainscore_memorability.metrics.cka import cka
@@ -224,38 +278,42 @@ def _score(scratch: Path, model: str, weights: str | None, dataset: str, data: s
     (scratch / "summary.json").write_text(json.dumps(summary, indent=2))
 
 
-def _layer_features(model, stimulus_set, layer: str) -> np.ndarray:
+def _layer_features(model, stimulus_set, layers: list[str]) -> dict[str, np.ndarray]:
+    """Each layer's features (images in ``stimulus_set`` order x units), from one pass over the images."""
     from brainscore_memorability.adapters import stimulus_features
-    activations = model.activations_model(stimulus_set, layers=[layer])
-    return stimulus_features(activations, stimulus_set["stimulus_id"])[0]
+    activations = model.activations_model(stimulus_set, layers=list(layers))
+    layer_of = np.asarray(activations["layer"].values)
+    return {layer: stimulus_features(activations.isel(neuroid=layer_of == layer), stimulus_set["stimulus_id"])[0]
+            for layer in layers}
 
 
-def _cka(scratch: Path, architecture: str, models: dict, dataset: str, data: str | None) -> None:
+def _cka(scratch: Path, architecture: str, models: dict, dataset: str, weights: dict, data: str | None = None) -> None:
     """Linear CKA between the ImageNet- and LaMem-trained version of ``architecture``, layer by layer
     (the architecture's CKA layers, input to output), on the benchmark's images."""
     from brainscore_memorability.metrics.cka import cka
     stimulus_set = _benchmark(dataset, "early", data).assembly.stimulus_set
-    loaded = {objective: _load_model(name, weights) for objective, (name, weights) in models.items()}
+    loaded = {objective: _load_model(name, weights[objective]) for objective, name in models.items()}
     layers = list(loaded["imagenet"].zoo_network.cka_layers)
+    features = {objective: _layer_features(model, stimulus_set, layers) for objective, model in loaded.items()}
     rows = [{"architecture": architecture, "layer": layer, "layer_index": index, "n_layers": len(layers),
-             "cka": cka(_layer_features(loaded["imagenet"], stimulus_set, layer),
-                        _layer_features(loaded["lamem"], stimulus_set, layer))}
+             "cka": cka(features["imagenet"][layer], features["lamem"][layer])}
             for index, layer in enumerate(layers)]
     pd.DataFrame(rows).to_csv(scratch / "per_layer.csv", index=False)
 
 
-def _unique(scratch: Path, out: str, target: str, controls: dict, phase: str, score_pieces: dict,
-            dataset: str, data: str | None, metric_options: dict) -> None:
-    """The partial-correlation comparison of one phase from the score pieces' features."""
+def _unique(scratch: Path, target: str, controls: dict, phase: str, dataset: str, metric_options: dict,
+            score_pieces: dict, data: str | None = None) -> None:
+    """The partial-correlation comparison of one phase from the score pieces' features
+    (``score_pieces``: model -> that model's score piece folder of this phase)."""
     from brainscore_memorability.analysis.study import unique_variance_table
     bench = _benchmark(dataset, phase, data)
     rates, stimulus_ids = bench.rates
     features = {}
     for model, folder in score_pieces.items():
-        folder = Path(out) / "pieces" / folder
+        folder = Path(folder)
         if np.load(folder / "stimulus_ids.npy").tolist() != [str(s) for s in stimulus_ids]:
             raise DataError(f"{folder}: features were computed on other images than {bench.identifier}'s; "
-                                f"delete that folder and rerun")
+                            f"delete that folder and rerun")
         features[model] = np.load(folder / "features.npy").astype(float)
     from brainscore_memorability.adapters import with_groups
     from brainscore_memorability.metrics.explained_variance import explained_variance_details
@@ -279,196 +337,101 @@ def _weights_tag(model: str) -> str:
     return weights.resolve(model, None, builtin=builtin).tag
 
 
-def prepare_sample(config: StudyConfig, out: Path, jobs: int, slurm: bool) -> tuple[str, dict]:
-    """Build the simulated world and train its networks; returns (assembly path, model -> weights)."""
+@dataclass(frozen=True)
+class Prepared:
+    """What the scoring stages read: the IT NetCDF, model -> weights file (None: the zoo's), a
+    digest of the IT images (what CKA pieces depend on), the world (sample configs) and the
+    training pieces' folders."""
+    data: str | None
+    weights: dict
+    images: str  # "" for the paper config: its data file's digest stands for its images
+    world: object = None
+    training: dict = field(default_factory=dict)
+
+
+def prepare_sample(config: StudyConfig, out: Path, pieces: Path, jobs: int, slurm: bool) -> Prepared:
+    """Build the simulated world and train its networks: the categorization networks first, then
+    the memorability and joint networks, each started from its architecture's categorization net."""
     from brainscore_memorability.data import sample_world
     world = sample_world.build(out / "sample_world", sample_world.WorldConfig(**config.world))
     (out / "SIMULATED_DATA.txt").write_text(sample_world.NOTICE + "\n", encoding="utf-8")
-    pieces = []
-    for model in config.models():
+    data_paths = {"lamem_root": str(world.lamem_root), "imagenet_root": str(world.imagefolder_root),
+                  "it_stimuli": str(world.stimuli_csv)}
+
+    def piece(model: str, start: Piece | None = None) -> Piece:
         _, objective, arch = model.split("-", 2)
-        pieces.append(Piece("train", f"train__{model}", {
-            "identifier": model, "arch": arch, "objective": objective, "lamem_root": str(world.lamem_root),
-            "imagenet_root": str(world.imagefolder_root),
-            "overrides": config.training},
-            inputs={"world": world.config.digest()}))
-    run_pieces(out, pieces, jobs, slurm, stage="train")
-    weights = {p.arguments["identifier"]: str(piece_folder(out, p) / f"{p.arguments['identifier']}.safetensors")
-               for p in pieces}
-    return str(world.assembly), weights
+        overrides = config.training | (config.finetuning if start else {})
+        paths = data_paths | ({"init_weights": weights_file(start)} if start else {})
+        inputs = {"images": world.config.images_digest()} | ({"init": start.fingerprint()} if start else {})
+        return Piece("train", f"train__{model}", {"identifier": model, "arch": arch, "objective": objective,
+                                                  "overrides": overrides}, inputs=inputs, paths=paths)
+
+    def weights_file(p: Piece) -> str:
+        return str(piece_folder(pieces, p) / f"{p.arguments['identifier']}.safetensors")
+
+    categorization = {arch: piece(f"memnet-imagenet-{arch}")
+                      for arch in dict.fromkeys([*config.architectures, config.heldout_architecture])}
+    run_pieces(pieces, list(categorization.values()), jobs, slurm, stage="train categorization")
+    tuned = [piece(model, categorization[model.split("-", 2)[2]]) for model in config.models()
+             if not model.startswith("memnet-imagenet-")]
+    run_pieces(pieces, tuned, jobs, slurm, stage="train memorability, joint")
+    trained = {p.arguments["identifier"]: p for p in [*categorization.values(), *tuned]}
+    return Prepared(str(world.assembly), {model: weights_file(p) for model, p in trained.items()},
+                    world.config.images_digest(), world, {model: piece_folder(pieces, p) for model, p in trained.items()})
 
 
-def run(config: StudyConfig, out, data: str | None = None, jobs: int = 1, slurm: bool = False) -> Path:
+def run(config: StudyConfig, out, data: str | None = None, jobs: int = 1, slurm: bool = False,
+        pieces=None) -> Path:
     """Run the study ``config`` into ``out``; returns the report's path. ``data``: the IT NetCDF
-    (paper config; default: the dataset's configured location). Reruns reuse finished pieces."""
+    (paper config; default: the dataset's configured location). ``pieces``: the folder of
+    finished pieces (default ``out/pieces``; another run's to share its work). Reruns reuse
+    finished pieces."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    pieces = Path(pieces) if pieces else out / "pieces"
     if config.simulated:
         if data is not None:
             raise MemorabilityError("--data applies to the paper config; the sample builds its own simulated data")
-        data, weights = prepare_sample(config, out, jobs, slurm)
+        prepared = prepare_sample(config, out, pieces, jobs, slurm)
     else:
-        weights = {model: None for model in config.models()}
+        prepared = Prepared(data, {model: None for model in config.models()}, images="")
+    data, weights = prepared.data, prepared.weights
     data_inputs = {"data": file_digest(data) if data else "configured location"}
+    images = prepared.images or data_inputs["data"]  # the paper's IT images: those of its data file
+    data_paths = {"data": data} if data else {}
     fingerprints = {model: file_digest(path) if path else _weights_tag(model) for model, path in weights.items()}
 
+    def weights_paths(model: str) -> dict:
+        return {"weights": weights[model]} if weights[model] else {}
+
     score_pieces = {(model, phase): Piece(
-        "score", f"score__{model}__{phase}",
-        {"model": model, "weights": weights[model], "dataset": config.dataset, "data": data, "phase": phase,
-         "metric_options": config.metric_options}, inputs={"weights": fingerprints[model], **data_inputs})
+        "score", f"score__{config.name}__{model}__{phase}",
+        {"model": model, "dataset": config.dataset, "phase": phase, "metric_options": config.metric_options},
+        inputs={"weights": fingerprints[model], **data_inputs}, paths=weights_paths(model) | data_paths)
         for model in config.models() for phase in PHASES}
     cka_pieces = [Piece("cka", f"cka__{arch}", {
-        "architecture": arch, "dataset": config.dataset, "data": data,
-        "models": {objective: (f"memnet-{objective}-{arch}", weights[f"memnet-{objective}-{arch}"])
-                   for objective in ("imagenet", "lamem")}},
-        inputs={objective: fingerprints[f"memnet-{objective}-{arch}"] for objective in ("imagenet", "lamem")} | data_inputs)
+        "architecture": arch, "dataset": config.dataset,
+        "models": {objective: f"memnet-{objective}-{arch}" for objective in ("imagenet", "lamem")}},
+        inputs={objective: fingerprints[f"memnet-{objective}-{arch}"] for objective in ("imagenet", "lamem")}
+        | {"images": images},
+        paths={"weights": {objective: weights[f"memnet-{objective}-{arch}"] for objective in ("imagenet", "lamem")}}
+        | data_paths)
         for arch in config.architectures]
-    run_pieces(out, list(score_pieces.values()) + cka_pieces, jobs, slurm, stage="score")
+    run_pieces(pieces, list(score_pieces.values()) + cka_pieces, jobs, slurm, stage="score")
 
     roles = unique_roles(config)
     target = f"memnet-imagenet-{config.main_architecture}"
-    unique_pieces = [Piece("unique", f"unique__{target}__{phase}", {
-        "out": str(out), "target": target, "controls": roles, "phase": phase, "dataset": config.dataset, "data": data,
-        "metric_options": config.metric_options,
-        "score_pieces": {m: score_pieces[(m, phase)].name for m in [target, *roles.values()]}},
-        inputs={m: score_pieces[(m, phase)].fingerprint() for m in [target, *roles.values()]})
+    unique_pieces = [Piece("unique", f"unique__{config.name}__{target}__{phase}", {
+        "target": target, "controls": roles, "phase": phase, "dataset": config.dataset,
+        "metric_options": config.metric_options},
+        inputs={m: score_pieces[(m, phase)].fingerprint() for m in [target, *roles.values()]},
+        paths={"score_pieces": {m: str(piece_folder(pieces, score_pieces[(m, phase)])) for m in [target, *roles.values()]}}
+        | data_paths)
         for phase in PHASES]
-    run_pieces(out, unique_pieces, jobs, slurm, stage="unique")
+    run_pieces(pieces, unique_pieces, jobs, slurm, stage="unique")
 
-    results = {"score": [piece_folder(out, p) for p in score_pieces.values()],
-               "cka": [piece_folder(out, p) for p in cka_pieces],
-               "unique": [piece_folder(out, p) for p in unique_pieces]}
-    return analyse(config, out, results)
-
-
-def unique_roles(config: StudyConfig) -> dict[str, str]:
-    """The controls of Figure 2B/D for the main architecture's ImageNet-trained network."""
-    return {"lamem": f"memnet-lamem-{config.main_architecture}",
-            "imagenet-heldout": f"memnet-imagenet-{config.heldout_architecture}"}
-
-
-def analyse(config: StudyConfig, out: Path, results: dict) -> Path:
-    """Analyses, figures, CSV tables and the report from finished pieces (see :mod:`.study`)."""
-    from brainscore_memorability import __version__
-    from brainscore_memorability.analysis import figures, report, study
-    from brainscore_memorability.data.sample_world import NOTICE
-    notice = NOTICE if config.simulated else None
-    tables, figure_dir = out / "tables", out / "figures"
-
-    def table(frame: pd.DataFrame, name: str) -> Path:
-        return report.write_table(frame, tables / f"{name}.csv", config.simulated)
-
-    per_neuron = pd.concat([pd.read_csv(f / "per_neuron.csv") for f in results["score"]], ignore_index=True)
-    summaries = pd.DataFrame([json.loads((f / "summary.json").read_text()) for f in results["score"]])
-    per_neuron["architecture"] = per_neuron["model"].str.split("-", n=2).str[2]
-    per_neuron["objective"] = per_neuron["model"].str.split("-", n=2).str[1]
-    summaries["architecture"] = summaries["model"].str.split("-", n=2).str[2]
-    summaries["objective"] = summaries["model"].str.split("-", n=2).str[1]
-    sections, comparisons_rows = [], []
-
-    def keep(comparisons):
-        comparisons = list(comparisons)
-        comparisons_rows.extend(c.row() for c in comparisons)
-        return comparisons
-
-    def by_condition(title: str, text: str, value: str, stem: str, ylabel: str, tables: list) -> report.Section:
-        """A section pairing each architecture's ImageNet- and LaMem-trained value of ``value``."""
-        rows = summaries[summaries["objective"].isin(["imagenet", "lamem"])]
-        frame = rows.rename(columns={"objective": "condition", value: "value"})[["phase", "architecture", "condition", "value"]]
-        comparisons = _try_conditions(study, frame)
-        return report.Section(
-            title, text + _missing_note(comparisons, config),
-            figures=figures.paired_conditions(frame, ("imagenet", "lamem"), comparisons, figure_dir / stem,
-                                              title.split(" (")[0], ylabel, notice)[:1],
-            tables=[table(frame, stem)] + tables, comparisons=keep(comparisons.values()))
-
-    # 1. every model's % EV, early and late
-    sections.append(by_condition(
-        "% explained variance of every model, early and late IT",
-        "Median over IT sites of the noise-corrected % EV (Kar lab definition) per model and phase; the "
-        "figure pairs each architecture's ImageNet- and LaMem-trained versions, paired t-test over architectures.",
-        "median_ev", "ev_by_model", "median % EV",
-        [table(per_neuron, "ev_per_neuron"), table(study.explained_variance_summary(per_neuron), "ev_summary"),
-         table(summaries, "scores")]))
-
-    # 2. layer-by-layer CKA by relative depth (Figure 1B)
-    per_layer, depth = study.cka_depth_summary(pd.concat([pd.read_csv(f / "per_layer.csv") for f in results["cka"]]))
-    sections.append(report.Section(
-        "CKA between ImageNet- and LaMem-trained networks by relative depth (Figure 1B)",
-        "Linear CKA between the same layer of the two versions of each architecture on the IT images; the "
-        "line is the mean over architectures, the band +-1 s.e.m.",
-        figures=figures.depth_profile(per_layer, depth, figure_dir / "fig1b_cka_depth", "Figure 1B", notice)[:1],
-        tables=[table(per_layer, "cka_per_layer"), table(depth, "cka_by_depth")]))
-
-    # 3. ANN-IT similarity (Figure 1C)
-    sections.append(by_condition(
-        "ANN-IT representational similarity, ImageNet- vs LaMem-trained (Figure 1C)",
-        "Linear CKA between each model's IT-layer features and the repetition-averaged IT responses of the "
-        "window, paired t-test over architectures.", "ann_it_cka", "fig1c_ann_it", "CKA(model IT layer, IT)", []))
-
-    def ev_scatter(title: str, stem: str, model_a: str, model_b: str) -> report.Section:
-        panels = []
-        for phase in PHASES:
-            a, b, comparison = study.model_comparison(per_neuron, model_a, model_b, phase)
-            panels.append(figures.Panel(phase, a, b, f"{model_a} % EV", f"{model_b} % EV", comparison))
-        return report.Section(
-            title, f"One point per IT site; {model_b} minus {model_a}, paired over sites.",
-            figures=figures.paired_scatter(panels, figure_dir / stem, title.split(" (")[0], notice)[:1],
-            comparisons=keep(p.comparison for p in panels))
-
-    # 4. per-neuron scatter, LaMem vs ImageNet (Figure 2A/C)
-    main, joint = config.main_architecture, config.joint_architecture
-    sections.append(ev_scatter("Per-neuron % EV, LaMem- vs ImageNet-trained (Figure 2A/C)",
-                               "fig2ac_ev_lamem_vs_imagenet", f"memnet-imagenet-{main}", f"memnet-lamem-{main}"))
-
-    # 5. partial-correlation comparison (Figure 2B/D)
-    unique = pd.concat([pd.read_csv(f / "per_neuron.csv") for f in results["unique"]], ignore_index=True)
-    target = f"memnet-imagenet-{main}"
-    roles = unique_roles(config)
-    panels, extra = [], []
-    for phase in PHASES:
-        x, y, comparison = study.role_comparison(unique, phase, "partial_r_control", ("imagenet-heldout", "lamem"))
-        panels.append(figures.Panel(phase, x, y, f"partial r of {roles['imagenet-heldout']} given {target}",
-                                    f"partial r of {roles['lamem']} given {target}", comparison))
-        extra.append(study.role_comparison(unique, phase, "partial_r_target", ("imagenet-heldout", "lamem"))[2])
-        rows = unique[(unique["phase"] == phase) & (unique["role"] == "lamem")]
-        extra.append(study.paired_comparison(0.0, rows["partial_r_control"].to_numpy(),
-                                             label=f"partial r of {roles['lamem']} given {target} vs 0 ({phase})"))
-    sections.append(report.Section(
-        "Unique variance: partial correlations controlling for LaMem- vs held-out ImageNet-trained predictions "
-        "(Figure 2B/D)",
-        f"Per IT site, partial correlation between the response and one network's cross-validated prediction "
-        f"controlling for another's. Figure: what the LaMem-trained network ({roles['lamem']}) explains beyond the "
-        f"ImageNet-trained {target}, against what a held-out ImageNet-trained network "
-        f"({roles['imagenet-heldout']}) explains beyond it. Table rows also give {target}'s own partial "
-        f"correlation controlling for each (partial_r_target) and the LaMem network's unique partial r against 0.",
-        figures=figures.paired_scatter(panels, figure_dir / "fig2bd_partial_correlation",
-                                       "Unique partial correlation beyond the ImageNet-trained network", notice)[:1],
-        tables=[table(unique, "partial_correlation_per_neuron")],
-        comparisons=keep([p.comparison for p in panels] + extra)))
-
-    # 6. joint vs ImageNet (Figure 3B/C)
-    sections.append(ev_scatter("Joint vs ImageNet-trained % EV (Figure 3B/C)", "fig3bc_ev_joint_vs_imagenet",
-                               f"memnet-imagenet-{joint}", f"memnet-joint-{joint}"))
-
-    statistics_table = table(pd.DataFrame(comparisons_rows), "statistics")
-    details = {"config": config.name, "package version": __version__, "models": ", ".join(config.models()),
-               "benchmarks": ", ".join(config.benchmarks.values()), "metric options": config.metric_options or "defaults",
-               "all paired statistics": f"[{statistics_table.name}]({statistics_table.relative_to(out).as_posix()})"}
-    title = "Memorability-trained networks and macaque IT" + (": SIMULATED SAMPLE" if config.simulated else "")
-    return report.write_report(out / "report.md", title, sections, notice=notice, details=details)
-
-
-def _try_conditions(study, table: pd.DataFrame) -> dict:
-    """Paired comparisons over architectures, or {} when there are too few architectures to pair."""
-    try:
-        return study.condition_comparisons(table, ("imagenet", "lamem"))
-    except DataError:
-        return {}
-
-
-def _missing_note(comparisons: dict, config: StudyConfig) -> str:
-    if comparisons:
-        return ""
-    return (f" Not tested here: a paired test over architectures needs at least 3, this config has "
-            f"{len(config.architectures)}.")
+    results = {"score": [piece_folder(pieces, p) for p in score_pieces.values()],
+               "cka": [piece_folder(pieces, p) for p in cka_pieces],
+               "unique": [piece_folder(pieces, p) for p in unique_pieces],
+               "training": prepared.training}
+    return analyse(config, out, results, prepared)

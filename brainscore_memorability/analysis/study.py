@@ -16,6 +16,8 @@ only combine them, so they are tested on planted inputs without any network:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -98,20 +100,55 @@ def unique_variance_table(target: str, features: dict[str, np.ndarray], rates: n
     from brainscore_memorability.metrics.unique_variance import unique_variance_against
     results = unique_variance_against(features[target], {role: features[model] for role, model in controls.items()},
                                       rates, **options)
-    frames = []
-    for role, result in results.items():
-        frames.append(pd.DataFrame({
-            "phase": phase, "neuroid_id": np.asarray(neuroid_ids), "role": role, "control": controls[role],
-            "target": target, "partial_r_target": result.partial_r_b, "partial_r_control": result.partial_r_a,
-            "unique_control": result.unique_a, "ev_target": result.b.explained_variance,
-            "ev_control": result.a.explained_variance}))
+    frames = [pd.DataFrame({"phase": phase, "neuroid_id": np.asarray(neuroid_ids), "role": role,
+                            "control": controls[role], "target": target, **unique_columns(result)})
+              for role, result in results.items()]
     return pd.concat(frames, ignore_index=True)
 
 
-def role_comparison(table: pd.DataFrame, phase: str, value: str, roles: tuple[str, str],
+UNIQUE_MEASURE = "unique_control"  # the column Figure 2B/D compares (see unique_columns)
+
+
+def unique_columns(result) -> dict[str, np.ndarray]:
+    """The one place that picks the study's unique-variance numbers from the metric's result
+    (:class:`brainscore_memorability.metrics.unique_variance.UniqueVariance` of target T = B and
+    one control = A), per neuron:
+
+    * ``unique_control``: the control's unique variance beyond T, %, noise-corrected by the split-half
+      reliability of the residuals (``UniqueVariance.unique_a``; the measure of Figure 2B/D,
+      :data:`UNIQUE_MEASURE`);
+    * ``partial_r_control``: the uncorrected partial r of the response and the control's
+      prediction given T's; ``partial_r_target``: T's given the control's;
+    * ``ev_target``, ``ev_control``: each model's own % EV.
+    """
+    return {"unique_control": result.unique_a, "partial_r_control": result.partial_r_a,
+            "partial_r_target": result.partial_r_b, "ev_target": result.b.explained_variance,
+            "ev_control": result.a.explained_variance}
+
+
+# what a claim's comparison (B - A) must show: its bootstrap CI above 0, covering 0, or not below 0
+EXPECTATIONS = {"> 0": lambda c: c.ci_low > 0, "CI covers 0": lambda c: c.ci_low <= 0 <= c.ci_high,
+                ">= 0": lambda c: c.ci_high >= 0}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One of the study's claims tested in one phase: the ``comparison`` that measures it, what it
+    should show given the world (``expected``, a key of :data:`EXPECTATIONS`) and why (``planted``)."""
+    statement: str
+    comparison: PairedComparison
+    expected: str
+    planted: str
+
+    @property
+    def holds(self) -> bool:
+        return bool(EXPECTATIONS[self.expected](self.comparison))
+
+
+def role_comparison(table: pd.DataFrame, phase: str, value: str, roles: tuple[str, str], label: str = "",
                     **options) -> tuple[np.ndarray, np.ndarray, PairedComparison]:
     """(values for role A, for role B, comparison B - A) per neuron of ``phase`` in a
     :func:`unique_variance_table`."""
     rows = table[table["phase"] == phase]
     a, b = paired_by(rows, "neuroid_id", "role", value, *roles)
-    return a, b, paired_comparison(a, b, label=f"{value}: {roles[1]} - {roles[0]} ({phase})", **options)
+    return a, b, paired_comparison(a, b, label=label or f"{value}: {roles[1]} - {roles[0]} ({phase})", **options)

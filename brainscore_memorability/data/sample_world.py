@@ -5,9 +5,9 @@ study (`brainscore reproduce --config sample`) runs on a laptop and its analyses
 against structure planted on purpose.
 
 Images (``image_size`` pixels square, JPEG) show one object on a grey grating background. Each
-image has independently drawn properties: the object's category (its shape, see ``SHAPES``), size,
-position, rotation, hue and colour saturation, and the background's luminance and grating
-("clutter") contrast, orientation and frequency.
+image has randomly drawn properties: the object's category (its shape, see ``SHAPES``, and a hue
+band of its own), size, position, rotation, hue within the band and colour saturation, and the
+background's luminance and grating ("clutter") contrast, orientation and frequency.
 
 Memorability is a known function of three of them and does not depend on the category::
 
@@ -108,7 +108,21 @@ class WorldConfig:
 
     def digest(self) -> str:
         """Short hash of the config: a world folder is reused only for the same config."""
-        return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        return _digest(dataclasses.asdict(self))
+
+    def images_digest(self) -> str:
+        """Short hash of the fields that decide the images and LaMem scores (not the IT population):
+        two worlds with the same images digest hold byte-identical images, so networks trained
+        on one serve the other (the planted and the null world of ``brainscore reproduce``)."""
+        return _digest({name: value for name, value in dataclasses.asdict(self).items() if name in IMAGE_FIELDS})
+
+
+IMAGE_FIELDS = ("seed", "image_size", "n_categories", "lamem_images", "imagefolder_images",
+                "it_images_per_category", "rater_noise")
+
+
+def _digest(values: dict) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -144,15 +158,23 @@ class SampleWorld:
     def truth(self) -> dict[str, np.ndarray]:
         return load_truth(self.root)
 
+    def planted_shares(self, window: tuple[int, int]) -> dict[str, float]:
+        """Each component's share of the explainable variance in ``window`` (see :func:`planted_shares`)."""
+        return planted_shares(self.truth(), window, self.config.weights)
+
 
 # ---------------------------------------------------------------- image properties and memorability
-def draw_properties(rng: np.random.Generator, categories: np.ndarray) -> dict[str, np.ndarray]:
-    """Independent random properties of one image per entry of ``categories`` (all in [0, 1] but
-    ``category``, ``rotation`` in degrees and ``frequency`` in cycles per image)."""
+def draw_properties(rng: np.random.Generator, categories: np.ndarray, n_categories: int) -> dict[str, np.ndarray]:
+    """Random properties of one image per entry of ``categories`` (all in [0, 1] but ``category``,
+    ``rotation`` in degrees and ``frequency`` in cycles per image), independent of each other but
+    for the hue: each category has its own band, (category + U(-0.3, 0.3)) / n_categories, as
+    real categories differ in colour statistics (it lets the sample's small networks learn to
+    categorize within the CPU budget; memorability does not depend on hue)."""
     n = len(categories)
-    return {"category": np.asarray(categories, dtype=int),
+    categories = np.asarray(categories, dtype=int)
+    return {"category": categories,
             "size": rng.uniform(0, 1, n), "x": rng.uniform(0, 1, n), "y": rng.uniform(0, 1, n),
-            "rotation": rng.uniform(-20, 20, n), "hue": rng.uniform(0, 1, n),
+            "rotation": rng.uniform(-20, 20, n), "hue": ((categories + rng.uniform(-0.3, 0.3, n)) / n_categories) % 1.0,
             "saturation": rng.uniform(0, 1, n), "background": rng.uniform(0, 1, n),
             "clutter": rng.uniform(0, 1, n), "orientation": rng.uniform(0, 1, n),
             "frequency": rng.uniform(3, 8, n)}
@@ -306,6 +328,17 @@ def window_components(truth: dict[str, np.ndarray], window: tuple[int, int], wei
             for name, weight in zip(COMPONENTS, weights)}
 
 
+def planted_shares(truth: dict[str, np.ndarray], window: tuple[int, int], weights=(1.0, 1.0, 0.5)
+                   ) -> dict[str, float]:
+    """The planted truth of ``window`` (ms): for each component, the share of the explainable
+    variance it carries, i.e. per site var_images(component) / var_images(noise-free rate), the
+    median over sites (0-1). The components are drawn independently but not exactly orthogonal in a
+    finite image set (luminance correlates weakly with memorability), so shares need not sum to 1."""
+    components = window_components(truth, window, weights)
+    total = sum(components.values()).var(axis=0)
+    return {name: float(np.median(values.var(axis=0) / total)) for name, values in components.items()}
+
+
 # ---------------------------------------------------------------- building and loading the world
 def build(root, config: WorldConfig = WorldConfig()) -> SampleWorld:
     """Build the simulated world under ``root`` (or reuse it if already built with ``config``).
@@ -356,7 +389,7 @@ def _write_world(root: Path, config: WorldConfig) -> None:
 
     # LaMem layout: scores of split 1 = true memorability + rater noise, clipped to [0, 1]
     n_lamem = sum(config.lamem_images)
-    lamem = draw_properties(rngs["lamem"], rngs["lamem"].integers(0, k, n_lamem))
+    lamem = draw_properties(rngs["lamem"], rngs["lamem"].integers(0, k, n_lamem), k)
     names = [f"{i + 1:08d}.jpg" for i in range(n_lamem)]
     _render_all(lamem, config.image_size, [root / "lamem" / "images" / name for name in names])
     truth_lamem = memorability(lamem["saturation"], lamem["clutter"], lamem["size"])
@@ -371,7 +404,7 @@ def _write_world(root: Path, config: WorldConfig) -> None:
     # ImageFolder layout: train/<category>/*.jpg, val/<category>/*.jpg
     for part, per_category in zip(("train", "val"), config.imagefolder_images):
         labels = np.repeat(np.arange(k), per_category)
-        props = draw_properties(rngs["imagefolder"], labels)
+        props = draw_properties(rngs["imagefolder"], labels, k)
         _render_all(props, config.image_size, [
             root / "imagefolder" / part / config.categories[c] / f"sim_{part}_{i:05d}.jpg"
             for i, c in enumerate(labels)])
@@ -379,7 +412,7 @@ def _write_world(root: Path, config: WorldConfig) -> None:
 
     # IT stimuli (balanced categories, shuffled) and the simulated population
     labels = rngs["it"].permutation(np.repeat(np.arange(k), config.it_images_per_category))
-    it = draw_properties(rngs["it"], labels)
+    it = draw_properties(rngs["it"], labels, k)
     stimulus_ids = [f"sim{i:05d}" for i in range(len(labels))]
     luminance = _render_all(it, config.image_size, [root / "it" / "images" / f"{s}.jpg" for s in stimulus_ids])
     it_memorability = memorability(it["saturation"], it["clutter"], it["size"])

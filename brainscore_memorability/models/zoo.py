@@ -80,9 +80,10 @@ def build(identifier: str, weights: str | Path | None = None) -> ZooNetwork:
             torch.manual_seed(resolved.seed)
             network = build_network(arch, objective)
     else:
-        network = build_network(arch, objective)
         state, metadata = weights_module.load_state_dict(resolved)
         _check_metadata(resolved, metadata, arch, objective)
+        head = state.get("imagenet_head.weight")  # a head trained on another ImageFolder has its own size
+        network = build_network(arch, objective, **({"imagenet_classes": head.shape[0]} if head is not None else {}))
         load_into(network, state, resolved)
     image_size = int(metadata.get("image_size", spec.image_size))
     centre = float(metadata.get("lamem_centre", 0.0))

@@ -49,7 +49,7 @@ def test_lamem_scores_are_the_known_function_plus_rater_noise(world):
     """Re-derive each LaMem image's properties from the seed and recompute memorability."""
     rng = np.random.default_rng(np.random.SeedSequence(TINY.seed).spawn(5)[0])
     n = sum(TINY.lamem_images)
-    props = sample_world.draw_properties(rng, rng.integers(0, TINY.n_categories, n))
+    props = sample_world.draw_properties(rng, rng.integers(0, TINY.n_categories, n), TINY.n_categories)
     expected = sample_world.memorability(props["saturation"], props["clutter"], props["size"])
     from brainscore_memorability_training.lamem import read_split
     scores = np.array([s for part in ("train", "val", "test")
@@ -165,3 +165,25 @@ def test_memorability_is_independent_of_category(world):
     r_late = [stats.pearsonr(truth["memorability"], late[:, n])[0] * np.sign(truth["memorability_loading"][n])
               for n in range(late.shape[1])]
     assert np.median(r_early) > 0.3 and abs(np.median(r_late)) < 0.15
+
+
+def test_planted_shares_are_each_components_share_of_the_explainable_variance(world):
+    truth = world.truth()
+    early, late = (world.planted_shares(window) for window in ((70, 100), (180, 210)))
+    assert late["memorability"] == 0 and early["memorability"] > 0.1
+    assert all(0 <= share <= 1 for share in [*early.values(), *late.values()])
+    # by hand: per site, the variance of each planted contribution over that of their sum; median
+    parts = sample_world.window_components(truth, (70, 100), TINY.weights)
+    total = (parts["category"] + parts["memorability"] + parts["shared"]).var(axis=0)
+    for name in sample_world.COMPONENTS:
+        assert early[name] == pytest.approx(np.median(parts[name].var(axis=0) / total), rel=1e-12)
+    null = sample_world.planted_shares(truth, (70, 100), (1.0, 0.0, 0.5))
+    assert null["memorability"] == 0 and null["category"] > early["category"]
+
+
+def test_categories_have_their_own_hue_band():
+    rng = np.random.default_rng(0)
+    props = sample_world.draw_properties(rng, np.repeat(np.arange(6), 50), 6)
+    centre = (props["category"] + 0.0) / 6
+    distance = np.abs((props["hue"] - centre + 0.5) % 1.0 - 0.5) * 6  # in units of band spacing
+    assert distance.max() <= 0.3 and np.std(props["saturation"]) > 0.25  # saturation stays independent

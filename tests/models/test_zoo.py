@@ -147,3 +147,19 @@ def test_unreadable_image_is_named(tmp_path):
     from brainscore_memorability.errors import DataError
     with pytest.raises(DataError, match="bad.jpg"):
         zoo.predict_memorability("memnet-lamem-resnet18", [bad], weights="random")
+
+
+def test_a_head_trained_on_another_imagefolder_loads_with_its_own_size(tmp_path):
+    """Weights whose categorization head has 6 classes (the simulated sample's ImageFolder)."""
+    import torch
+    from safetensors.torch import save_file
+
+    from brainscore_memorability.models import zoo
+    from brainscore_memorability.models.architectures import build_network
+    network = build_network("resnet18", "joint", imagenet_classes=6)
+    path = tmp_path / "joint6.safetensors"
+    save_file({k: v.contiguous() for k, v in network.state_dict().items()}, str(path),
+              metadata={"arch": "resnet18", "objective": "joint"})
+    built = zoo.build("memnet-joint-resnet18", weights=path)
+    assert built.network.imagenet_head.out_features == 6
+    torch.testing.assert_close(built.network.imagenet_head.weight, network.imagenet_head.weight)
