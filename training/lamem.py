@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 # the split-file reader is the library's (the benchmark reads the same files)
-from brainscore_memorability.lamem_format import PARTS, SPLITS, read_split, split_file  # noqa: F401
+from brainscore_memorability.lamem_format import read_split, split_file  # noqa: F401
 
 
 def lamem_dataset(root: str | Path, part: str, split: int, transform, skip_bad: bool = False):

@@ -61,6 +61,7 @@ def test_score_is_brainscore_compatible_and_relates_to_ev(planted_files, pixel_m
 @pytest.mark.parametrize("options", [{}, {"reliability_correlation": "spearman", "n_splits": 3, "seed": 5}])
 def test_benchmark_ceiling_is_the_scores_ceiling(planted_files, pixel_model_class, options):
     """Point 4: one ceiling, with the metric's options and the min_reliability sites."""
+    neural = None  # the sites' neural reliabilities, from the first (all-sites) pass
     for min_reliability in (None, "median"):
         if min_reliability == "median":  # a threshold that leaves about half of the sites out
             min_reliability = float(np.median(neural))

@@ -1,6 +1,5 @@
 """Noise-corrected % EV: agreement with reverse_pred, a planted-EV simulation, Brain-Score's standard
 score on the same data, the documented edge cases and the registered Brain-Score metric."""
-import tempfile
 import warnings
 
 import numpy as np
