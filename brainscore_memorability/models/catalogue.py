@@ -101,6 +101,7 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in [
                              "backbone.features.23", "backbone.features.30", "backbone.classifier.1",
                              "backbone.classifier.4")),
     _resnet("resnet18", (2, 2, 2, 2)),
+    _resnet("resnet34", (3, 4, 6, 3)),
     _resnet("resnet50", (3, 4, 6, 3)),
     _resnet("resnet101", (3, 4, 23, 3)),
     # ResMem's frozen backbone (torchvision's original resnet152 weights, V1): its ImageNet counterpart
