@@ -126,9 +126,10 @@ def unique_columns(result) -> dict[str, np.ndarray]:
             "ev_control": result.a.explained_variance}
 
 
-# what a claim's comparison (B - A) must show: its bootstrap CI above 0, covering 0, or not below 0
-EXPECTATIONS = {"> 0": lambda c: c.ci_low > 0, "CI covers 0": lambda c: c.ci_low <= 0 <= c.ci_high,
-                ">= 0": lambda c: c.ci_high >= 0}
+# what a claim's comparison (B - A) must show: its bootstrap CI above 0 (an advantage), not above 0
+# (no advantage: covering 0 or below it), covering 0 (no difference), or not below 0
+EXPECTATIONS = {"> 0": lambda c: c.ci_low > 0, "not > 0": lambda c: c.ci_low <= 0,
+                "CI covers 0": lambda c: c.ci_low <= 0 <= c.ci_high, ">= 0": lambda c: c.ci_high >= 0}
 
 
 @dataclass(frozen=True)

@@ -163,3 +163,4 @@ def test_claims_hold_by_their_confidence_interval():
     assert study.Claim("x", flat, "CI covers 0", "p").holds and not study.Claim("x", up, "CI covers 0", "p").holds
     down = paired_comparison(a, a - 1 + rng.normal(0, 0.1, 60))
     assert study.Claim("x", flat, ">= 0", "p").holds and not study.Claim("x", down, ">= 0", "p").holds
+    assert all(study.Claim("x", c, "not > 0", "p").holds for c in (flat, down)) and not study.Claim("x", up, "not > 0", "p").holds

@@ -177,9 +177,9 @@ def test_planted_and_null_worlds_end_to_end(tmp_path, capsys):
     assert (null_shares.loc["memorability"] == 0).all()
     null_claims = pd.read_csv(null / "tables" / "claims.csv").set_index("expected")
     assert null_claims["holds"].all(), null_claims[["claim", "difference", "ci_low", "ci_high"]]
-    no_advantage = null_claims.loc[["CI covers 0"]]
+    no_advantage = null_claims.loc[["not > 0"]]
     assert len(no_advantage) == 3  # LaMem beyond T early and late, joint vs ImageNet early
-    assert ((no_advantage["ci_low"] <= 0) & (no_advantage["ci_high"] >= 0)).all()
+    assert (no_advantage["ci_low"] <= 0).all()  # no false discovery of a memorability advantage
 
 
 @pytest.mark.slow
