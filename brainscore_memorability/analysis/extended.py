@@ -81,7 +81,10 @@ def reverse_section(per_unit: pd.DataFrame, summary: pd.DataFrame, folder, simul
             "(reverse predictivity, Muzellec & Kar; reverse-pred's noise correction). Medians and the fraction of "
             f"units IT does not predict (EV < {threshold:g} %):\n\n" + summary.to_markdown(index=False, floatfmt=".3g"))
     return Section("Reverse predictivity", text, figures=written[:1], tables=tables,
-                   columns=column_sentences(per_unit, summary))
+                   columns=column_sentences(per_unit, summary) | {
+                       "explained_variance": "the model unit's noise-corrected % EV predicted from the IT sites",
+                       "median_ev": "median over the scored units of that % EV",
+                       "score": "the reverse benchmark's Score: median % EV over units / 100, clipped to [0, 1]"})
 
 
 def lamem_section(scores: dict, folder, simulated: bool, notice: str | None = None) -> Section:

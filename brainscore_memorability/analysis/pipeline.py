@@ -72,8 +72,8 @@ class StudyConfig:
 
 
 # the sample's extended study fits its CPU budget (measured in the README): only the main
-# architecture's three networks, 300 units, 4 halvings, ridge read-outs, the one LaMem split
-SAMPLE_EXTENDED = {"models": "main", "reverse": {"n_units": 300, "regression": "ridge"},
+# architecture's three networks, ridge reverse read-outs, the world's one LaMem split, 2000 resamples
+SAMPLE_EXTENDED = {"models": "main", "reverse": {"regression": "ridge"},
                    "lamem": {"splits": [1]}, "magnitude": {"n_resamples": 2000}}
 SAMPLE = StudyConfig(
     name="sample", architectures=("resnet18", "resnet50"), joint_architecture="resnet18",
@@ -611,15 +611,20 @@ def _memorability(bench, stimulus_ids, options: dict) -> np.ndarray:
 
 def _magnitude(scratch: Path, model: str, dataset: str, options: dict, weights: str | None = None,
                data: str | None = None) -> None:
-    """Response magnitude vs memorability for each CKA layer of ``model`` on the IT images: table.csv."""
+    """Response magnitude vs memorability for each CKA layer of ``model`` on the IT images (recorded
+    as ``brainscore magnitude`` records them, all layers in one pass): table.csv."""
     from brainscore_memorability.analysis.magnitude import magnitude_table
+    from brainscore_memorability.cli.cka import layer_representations
+    from brainscore_memorability.cli.magnitude import in_order
     bench = _benchmark(dataset, "early", data)
-    stimulus_set = bench.assembly.stimulus_set
+    _, stimulus_ids = bench.rates
     loaded = _load_model(model, weights)
-    layers = _layer_features(loaded, stimulus_set, list(loaded.zoo_network.cka_layers))
-    memorability = _memorability(bench, list(stimulus_set["stimulus_id"]), options)
+    layers = list(loaded.zoo_network.cka_layers)
+    recorded = layer_representations(loaded, bench.assembly.stimulus_set, layers, bench.visual_degrees, len(layers))
     bootstrap = {k: v for k, v in options.items() if k in ("n_resamples", "seed", "confidence")}
-    magnitude_table(layers, memorability, model, **bootstrap).to_csv(scratch / "table.csv", index=False)
+    magnitude_table({layer: in_order(values, stimulus_ids) for layer, values in recorded.items()},
+                    _memorability(bench, stimulus_ids, options), model, **bootstrap).to_csv(scratch / "table.csv",
+                                                                                             index=False)
 
 
 def _magnitude_it(scratch: Path, dataset: str, options: dict, data: str | None = None) -> None:

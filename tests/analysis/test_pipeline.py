@@ -162,6 +162,15 @@ def test_planted_and_null_worlds_end_to_end(tmp_path, capsys):
     assert len(claims) == 5 and claims["holds"].all(), claims[["claim", "difference", "ci_low", "ci_high"]]
     shares = pd.read_csv(out / "tables" / "planted_shares.csv").set_index("component")
     assert shares.loc["memorability", "early_share"] > 0.1 and shares.loc["memorability", "late_share"] == 0
+    # the extended analyses (issue 17): reverse predictivity, LaMem, IT magnitude grows with memorability
+    for stem in ("reverse_predictivity", "lamem_memorability", "magnitude"):
+        assert (out / "figures" / f"{stem}.png").is_file()
+    reverse = pd.read_csv(out / "tables" / "reverse_summary.csv")
+    assert len(reverse) == 6 and reverse["median_ev"].notna().all()
+    assert len(pd.read_csv(out / "tables" / "lamem_splits.csv")) == 3
+    magnitude = pd.read_csv(out / "tables" / "magnitude_planted.csv").iloc[0]
+    assert magnitude["expected"] == "> 0" and magnitude["holds"] and magnitude["planted_rho"] > 0.4
+    assert magnitude["ci_low"] <= magnitude["planted_rho"] <= magnitude["ci_high"]
     # a rerun reuses every piece
     pieces = {p.name: p.stat().st_mtime_ns for p in (out / "pieces").iterdir()}
     capsys.readouterr()
@@ -180,6 +189,11 @@ def test_planted_and_null_worlds_end_to_end(tmp_path, capsys):
     no_advantage = null_claims.loc[["CI covers 0"]]
     assert len(no_advantage) == 3  # LaMem beyond T early and late, joint vs ImageNet early
     assert ((no_advantage["ci_low"] <= 0) & (no_advantage["ci_high"] >= 0)).all()
+    null_magnitude = pd.read_csv(null / "tables" / "magnitude_planted.csv").iloc[0]
+    assert null_magnitude["expected"] == "CI covers 0" and null_magnitude["holds"]
+    assert null_magnitude["ci_low"] <= 0 <= null_magnitude["ci_high"] and abs(null_magnitude["planted_rho"]) < 0.15
+    extended = [p for p in (out / "pieces").iterdir() if p.name.startswith(("lamem__", "magnitude__"))]
+    assert extended and all(p.stat().st_mtime_ns == pieces[p.name] for p in extended)  # shared with the planted run
 
 
 @pytest.mark.slow
