@@ -609,6 +609,11 @@ def _memorability(bench, stimulus_ids, options: dict) -> np.ndarray:
     return memorability_scores(stimuli, stimulus_ids, model=model)
 
 
+def _bootstrap(options: dict) -> dict:
+    """The bootstrap options of the magnitude analysis (:func:`..magnitude.magnitude_correlation`'s)."""
+    return {k: v for k, v in options.items() if k in ("n_resamples", "seed", "confidence")}
+
+
 def _magnitude(scratch: Path, model: str, dataset: str, options: dict, weights: str | None = None,
                data: str | None = None) -> None:
     """Response magnitude vs memorability for each CKA layer of ``model`` on the IT images (recorded
@@ -621,10 +626,9 @@ def _magnitude(scratch: Path, model: str, dataset: str, options: dict, weights: 
     loaded = _load_model(model, weights)
     layers = list(loaded.zoo_network.cka_layers)
     recorded = layer_representations(loaded, bench.assembly.stimulus_set, layers, bench.visual_degrees, len(layers))
-    bootstrap = {k: v for k, v in options.items() if k in ("n_resamples", "seed", "confidence")}
-    magnitude_table({layer: in_order(values, stimulus_ids) for layer, values in recorded.items()},
-                    _memorability(bench, stimulus_ids, options), model, **bootstrap).to_csv(scratch / "table.csv",
-                                                                                             index=False)
+    table = magnitude_table({layer: in_order(values, stimulus_ids) for layer, values in recorded.items()},
+                            _memorability(bench, stimulus_ids, options), model, **_bootstrap(options))
+    table.to_csv(scratch / "table.csv", index=False)
 
 
 def _magnitude_it(scratch: Path, dataset: str, options: dict, data: str | None = None) -> None:
@@ -632,9 +636,8 @@ def _magnitude_it(scratch: Path, dataset: str, options: dict, data: str | None =
     from brainscore_memorability.analysis.magnitude import it_row
     bench = _benchmark(dataset, "early", data)
     rates, stimulus_ids = bench.rates
-    bootstrap = {k: v for k, v in options.items() if k in ("n_resamples", "seed", "confidence")}
     it_row(rates[..., 0], _memorability(bench, stimulus_ids, options), bench.windows[0],
-           **bootstrap).to_csv(scratch / "table.csv", index=False)
+           **_bootstrap(options)).to_csv(scratch / "table.csv", index=False)
 
 
 COMPUTE.update(reverse=_reverse, lamem=_lamem, magnitude=_magnitude, magnitude_it=_magnitude_it)

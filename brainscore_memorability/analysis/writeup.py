@@ -446,7 +446,8 @@ def extended_sections(config, out: Path, extended: dict | None, prepared, comman
                          + (" (the sample world has one LaMem split; the paper config scores all 5)." if splits else ".")
                          + (" The simulated LaMem scores carry rater noise whose split-half consistency is 0.68, "
                             "as LaMem's." if config.simulated else ""))
-        root = next(iter(json.loads((f / "piece.json").read_text())["paths"]["root"] for f in folders["lamem"].values()))
+        first = next(iter(folders["lamem"].values()))
+        root = json.loads((first / "piece.json").read_text())["paths"]["root"]
         section.commands = [commands.lamem(m, root, splits) for m in models]
         keep(section.comparisons)
         sections.append(section)
@@ -462,9 +463,9 @@ def extended_sections(config, out: Path, extended: dict | None, prepared, comman
         section.text += scope
         if config.simulated:
             world = prepared.world
-            markdown, path, sentences = ext.planted_magnitude_table(
-                table, world.planted_magnitude(WINDOWS["early"]), world.config.weights[1] * world.config.magnitude_loading,
-                out)
+            effect = world.config.weights[1] * world.config.magnitude_loading
+            markdown, path, sentences = ext.planted_magnitude_table(table, world.planted_magnitude(WINDOWS["early"]),
+                                                                    effect, out)
             section.markdown.append(markdown)
             section.tables.append(path)
             section.columns.update(sentences)

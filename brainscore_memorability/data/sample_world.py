@@ -312,7 +312,8 @@ def simulate_population(rng: np.random.Generator, categories: np.ndarray, memora
     Returns ``rates``, ``mean_rates`` (noise-free, images x neurons x time bins), per-component
     drivers ``<component>_driver`` (images x neurons, unit variance over images before
     :func:`magnitude_drivers`), and per-site ``tuning`` (categories x neurons),
-    ``memorability_loading``, ``shared_loading``, ``base``, ``gain``, ``noise``. ``magnitude_loading``: see :func:`magnitude_drivers` (None: drivers as drawn).
+    ``memorability_loading``, ``shared_loading``, ``base``, ``gain``, ``noise``.
+    ``magnitude_loading``: see :func:`magnitude_drivers` (None: drivers as drawn).
     """
     tuning = rng.standard_normal((n_categories, n_neurons))
     loading = {name: rng.choice([-1.0, 1.0], n_neurons) * rng.uniform(0.5, 1.5, n_neurons)

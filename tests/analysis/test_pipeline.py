@@ -204,6 +204,8 @@ def test_paper_config_end_to_end_on_the_sample_worlds_data(tmp_path, monkeypatch
     from brainscore_memorability_training import load_config, train
     from brainscore_memorability_training.export import export
     monkeypatch.setenv("BRAINSCORE_MEMORABILITY_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("BRAINSCORE_MEMORABILITY_LAMEM", raising=False)  # no LaMem folder: its section says so
+    monkeypatch.setenv("BRAINSCORE_MEMORABILITY_CONFIG", str(tmp_path / "absent.yaml"))
     world = sample_world.build(tmp_path / "world", sample_world.WorldConfig(
         lamem_images=(32, 16, 16), imagefolder_images=(8, 4), it_images_per_category=20))
     paper = pipeline.CONFIGS["paper"]
@@ -225,3 +227,7 @@ def test_paper_config_end_to_end_on_the_sample_worlds_data(tmp_path, monkeypatch
     statistics = _statistics(tmp_path / "study")
     assert any(label.startswith("lamem - imagenet") for label in statistics.index)  # 5 architectures: paired
     assert (tmp_path / "study" / "figures" / "fig2bd_unique_variance.png").is_file()
+    # the extended analyses for every model; LaMem-memorability not run without a LaMem folder
+    assert len(pd.read_csv(tmp_path / "study" / "tables" / "reverse_summary.csv")) == 2 * len(paper.models())
+    assert "LaMem-memorability was not run: no LaMem folder" in report
+    assert (tmp_path / "study" / "figures" / "magnitude.png").is_file()

@@ -86,7 +86,8 @@ def test_a_network_that_views_its_activations_runs_in_the_contiguous_format(imag
     network = Viewing()
     batch = np.random.default_rng(0).random((5, 3, 8, 8)).astype(np.float32)
     with pytest.raises(RuntimeError, match="view size is not compatible"):
-        network.to(memory_format=torch.channels_last)(torch.from_numpy(batch).contiguous(memory_format=torch.channels_last))
+        channels_last = torch.from_numpy(batch).contiguous(memory_format=torch.channels_last)
+        network.to(memory_format=torch.channels_last)(channels_last)
     values = layer_activations(network, images, ["fc"], lambda paths: batch[[images.index(p) for p in paths]],
                                batch_size=2)["fc"]
     with torch.no_grad():
