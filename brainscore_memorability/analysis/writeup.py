@@ -122,9 +122,8 @@ class Commands:
         return ["--data", shlex.quote(self.data)] if self.data else []
 
     def score(self, model: str, phase: str) -> str:
-        weights = ["--weights", shlex.quote(self.weights[model])] if self.weights.get(model) else []
-        return " ".join(["brainscore score --model", model, *weights, "--benchmark", self.config.benchmarks[phase],
-                         *self._data(), *metric_flags(self.config.metric_options)])
+        return " ".join(["brainscore score --model", model, *self._weights(model), "--benchmark",
+                         self.config.benchmarks[phase], *self._data(), *metric_flags(self.config.metric_options)])
 
     def unique(self, model: str, control: str, phase: str) -> str:
         return " ".join([*self._environment([model, control]), "brainscore partial-corr --model", model,
@@ -138,16 +137,21 @@ class Commands:
         return " ".join([*self._environment([a, b]), "brainscore cka --model", a, "--model-b", b, *images,
                          "--output", f"cka_{architecture}.csv"])
 
+    def _weights(self, model: str) -> list[str]:
+        return ["--weights", shlex.quote(self.weights[model])] if self.weights.get(model) else []
+
     def reverse(self, model: str, phase: str, options: dict) -> str:
-        weights = ["--weights", shlex.quote(self.weights[model])] if self.weights.get(model) else []
-        return " ".join(["brainscore score --model", model, *weights, "--benchmark",
+        return " ".join(["brainscore score --model", model, *self._weights(model), "--benchmark",
                          self.config.benchmarks[phase] + "-reverse", *self._data(), *metric_flags(options)])
 
-    def lamem(self, model: str, root: str, splits) -> str:
-        weights = ["--weights", shlex.quote(self.weights[model])] if self.weights.get(model) else []
-        split = [f"--lamem-split {splits[0]}"] if splits and len(splits) == 1 else []
-        return " ".join(["brainscore score --model", model, *weights, "--benchmark LaMem-memorability --data",
-                         shlex.quote(str(root)), *split])
+    def lamem(self, model: str, root: str, options: dict) -> str:
+        """``options``: LaMem-memorability's (splits: one split or all; max_train_images; train_seed)."""
+        splits = options.get("splits")
+        flags = ([f"--lamem-split {splits[0]}"] if splits and len(splits) == 1 else []) + [
+            f"{flag} {options[key]}" for key, flag in (("max_train_images", "--lamem-max-train"),
+                                                       ("train_seed", "--lamem-seed")) if options.get(key) is not None]
+        return " ".join(["brainscore score --model", model, *self._weights(model), "--benchmark LaMem-memorability "
+                         "--data", shlex.quote(str(root)), *flags])
 
     def magnitude(self, models: list[str], n_resamples: int | None) -> str:
         bootstrap = [f"--bootstrap {n_resamples}"] if n_resamples else []
@@ -448,7 +452,7 @@ def extended_sections(config, out: Path, extended: dict | None, prepared, comman
                             "as LaMem's." if config.simulated else ""))
         first = next(iter(folders["lamem"].values()))
         root = json.loads((first / "piece.json").read_text())["paths"]["root"]
-        section.commands = [commands.lamem(m, root, splits) for m in models]
+        section.commands = [commands.lamem(m, root, lamem_options) for m in models]
         keep(section.comparisons)
         sections.append(section)
     else:
