@@ -59,6 +59,7 @@ class StudyConfig:
     joint_training: dict = field(default_factory=dict)  # sample: further overrides of the joint networks
     by_architecture: dict = field(default_factory=dict)  # sample: arch -> objective -> further overrides
     world: dict = field(default_factory=dict)  # sample: WorldConfig fields
+    extended: dict = field(default_factory=dict)  # the extended study's options, see EXTENDED_DEFAULTS
 
     @property
     def benchmarks(self) -> dict[str, str]:
@@ -71,6 +72,10 @@ class StudyConfig:
         return names + [f"memnet-joint-{self.joint_architecture}"]
 
 
+# the sample's extended study fits its CPU budget (measured in the README): only the main
+# architecture's three networks, ridge reverse read-outs, the world's one LaMem split, 2000 resamples
+SAMPLE_EXTENDED = {"models": "main", "reverse": {"regression": "ridge"},
+                   "lamem": {"splits": [1]}, "magnitude": {"n_resamples": 2000}}
 SAMPLE = StudyConfig(
     name="sample", architectures=("resnet18", "resnet34", "resnet50"), joint_architecture="resnet18",
     main_architecture="resnet18", heldout_architecture="resnet50", simulated=True,
@@ -87,7 +92,8 @@ SAMPLE = StudyConfig(
     # ResNet-50 (bottleneck blocks) learns slower at 32 px: 60 steps reach 67.5 % top-1, 100 steps 83.3 %;
     # fine-tuned for memorability at lr 1e-3 its LaMem test rho is 0.30 (40 steps) or 0.56 (60 steps),
     # at lr 3e-4 0.61 (40 steps) and 0.78 (60 steps); ResNet-34 keeps the common settings (95.8 %, 0.73)
-    by_architecture={"resnet50": {"imagenet": {"max_steps": 100}, "lamem": {"lr": 3e-4, "max_steps": 60}}})
+    by_architecture={"resnet50": {"imagenet": {"max_steps": 100}, "lamem": {"lr": 3e-4, "max_steps": 60}}},
+    extended=SAMPLE_EXTENDED)
 CONFIGS = {
     "paper": StudyConfig(
         name="paper", architectures=("alexnet", "vgg16", "resnet18", "resnet50", "resnet101"),
@@ -309,6 +315,16 @@ def _cka(scratch: Path, architecture: str, models: dict, dataset: str, weights: 
     pd.DataFrame(rows).to_csv(scratch / "per_layer.csv", index=False)
 
 
+def saved_features(folder, stimulus_ids, benchmark: str) -> np.ndarray:
+    """The IT-layer features (images x units, float) a score piece saved, checked to be of
+    ``stimulus_ids`` (the benchmark's image order)."""
+    folder = Path(folder)
+    if np.load(folder / "stimulus_ids.npy").tolist() != [str(s) for s in stimulus_ids]:
+        raise DataError(f"{folder}: features were computed on other images than {benchmark}'s; "
+                        f"delete that folder and rerun")
+    return np.load(folder / "features.npy").astype(float)
+
+
 def _unique(scratch: Path, target: str, controls: dict, phase: str, dataset: str, metric_options: dict,
             score_pieces: dict, data: str | None = None) -> None:
     """The partial-correlation comparison of one phase from the score pieces' features
@@ -316,13 +332,7 @@ def _unique(scratch: Path, target: str, controls: dict, phase: str, dataset: str
     from brainscore_memorability.analysis.study import unique_variance_table
     bench = _benchmark(dataset, phase, data)
     rates, stimulus_ids = bench.rates
-    features = {}
-    for model, folder in score_pieces.items():
-        folder = Path(folder)
-        if np.load(folder / "stimulus_ids.npy").tolist() != [str(s) for s in stimulus_ids]:
-            raise DataError(f"{folder}: features were computed on other images than {bench.identifier}'s; "
-                            f"delete that folder and rerun")
-        features[model] = np.load(folder / "features.npy").astype(float)
+    features = {model: saved_features(folder, stimulus_ids, bench.identifier) for model, folder in score_pieces.items()}
     from brainscore_memorability.adapters import with_groups
     from brainscore_memorability.metrics.explained_variance import explained_variance_details
     table = unique_variance_table(target, features, rates[..., 0], bench.assembly["neuroid_id"].values, controls,
@@ -439,9 +449,199 @@ def run(config: StudyConfig, out, data: str | None = None, jobs: int = 1, slurm:
         | data_paths)
         for phase in PHASES]
     run_pieces(pieces, unique_pieces, jobs, slurm, stage="unique")
+    extended = extended_pieces(config, pieces, score_pieces, fingerprints, prepared, data_inputs)
+    run_pieces(pieces, extended.all(), jobs, slurm, stage="extended")
 
     results = {"score": [piece_folder(pieces, p) for p in score_pieces.values()],
                "cka": [piece_folder(pieces, p) for p in cka_pieces],
                "unique": [piece_folder(pieces, p) for p in unique_pieces],
-               "training": prepared.training}
+               "training": prepared.training,
+               "extended": extended.folders(pieces)}
     return analyse(config, out, results, prepared)
+
+
+# ---------------------------------------------------------------- the extended study (issue 17)
+# options of StudyConfig.extended (the paper config's are these defaults): "models": "all" (every model
+# of the config), "main" (the main architecture's ImageNet- and LaMem-trained networks and the joint
+# one) or a list of models; "reverse": the reverse benchmarks' options (n_units, unit_seed, unpredicted_threshold) and
+# metric options beyond the config's; "lamem": LaMem-memorability's (splits, max_train_images,
+# train_seed); "magnitude": the bootstrap's (n_resamples, seed) and "memorability_model", whose
+# predictions stand in where the IT images have no memorability column (Jaegle et al. used MemNet's)
+EXTENDED_DEFAULTS = {"models": "all", "reverse": {}, "lamem": {}, "magnitude": {"memorability_model": "resmem"}}
+
+
+@dataclass(frozen=True)
+class Extended:
+    """The extended stage's pieces, kind (reverse | lamem | magnitude) -> key -> Piece (reverse keys
+    are (model, phase), the others the model, or "IT" for the IT row of magnitude), and ``notes``:
+    kind -> why that analysis was not run (its report section says so)."""
+    pieces: dict
+    notes: dict
+    options: dict  # extended_options(config)
+    models: list
+
+    def all(self) -> list[Piece]:
+        return [piece for group in self.pieces.values() for piece in group.values()]
+
+    def folders(self, pieces: Path) -> dict:
+        return {"folders": {kind: {key: piece_folder(pieces, p) for key, p in group.items()}
+                            for kind, group in self.pieces.items()},
+                "notes": dict(self.notes), "options": self.options, "models": self.models}
+
+
+def extended_options(config) -> dict:
+    """The config's extended options over :data:`EXTENDED_DEFAULTS`."""
+    given = config.extended
+    return {key: (value | given.get(key, {}) if isinstance(value, dict) else given.get(key, value))
+            for key, value in EXTENDED_DEFAULTS.items()}
+
+
+def extended_models(config) -> list[str]:
+    """The models of the extended analyses (option "models": "all", "main" or a list of models)."""
+    chosen = extended_options(config)["models"]
+    if chosen == "all":
+        return config.models()
+    if chosen != "main":
+        return list(chosen)
+    main = [f"memnet-{o}-{config.main_architecture}" for o in ("imagenet", "lamem")]
+    return main + [f"memnet-joint-{config.joint_architecture}"]
+
+
+def lamem_location(config, prepared) -> tuple[str | None, str]:
+    """(the LaMem folder, a digest of what the benchmark reads there), or (None, why there is none):
+    the sample world's LaMem layout, else the configured folder (``--data``-free: environment
+    variable or config file, as :func:`..data.lamem.locate`)."""
+    if prepared.world is not None:
+        return str(prepared.world.lamem_root), prepared.world.config.images_digest()
+    from brainscore_memorability.data import lamem as lamem_data
+    try:
+        root = lamem_data.locate(None)
+    except MemorabilityError as error:
+        return None, f"LaMem-memorability was not run: {error}"
+    splits = extended_options(config)["lamem"].get("splits") or lamem_data.SPLITS
+    files = [lamem_data.split_file(root, part, k) for k in splits for part in ("train", "test")]
+    return str(root), hashlib.sha256("".join(file_digest(f) for f in files).encode()).hexdigest()[:16]
+
+
+def magnitude_source(config, data: str | None) -> str | None:
+    """Why the magnitude analysis cannot run (None: it can): it needs a memorability column in the
+    IT stimulus set or the memorability model's package (resmem)."""
+    model = extended_options(config)["magnitude"]["memorability_model"]
+    if config.simulated or model != "resmem":
+        return None
+    import importlib.util
+    if importlib.util.find_spec("resmem") is not None:
+        return None
+    if "memorability" in _benchmark(config.dataset, "early", data).assembly.stimulus_set.columns:
+        return None
+    return ("The magnitude analysis was not run: the IT images have no memorability scores and ResMem, which "
+            "predicts them, is not installed (pip install resmem).")
+
+
+def extended_pieces(config, pieces: Path, score_pieces: dict, fingerprints: dict, prepared, data_inputs: dict
+                    ) -> Extended:
+    """The extended stage: reverse predictivity from the score pieces' saved features, the
+    LaMem-memorability benchmark, and response magnitude (each model's CKA layers and the IT row)."""
+    options = extended_options(config)
+    data = prepared.data
+    data_paths = {"data": data} if data else {}
+    images = prepared.images or data_inputs["data"]
+    models = extended_models(config)
+
+    def weights_paths(model: str) -> dict:
+        return {"weights": prepared.weights[model]} if prepared.weights.get(model) else {}
+
+    groups, notes = {}, {}
+    groups["reverse"] = {(model, phase): Piece(
+        "reverse", f"reverse__{config.name}__{model}__{phase}",
+        {"model": model, "dataset": config.dataset, "phase": phase,
+         "options": config.metric_options | options["reverse"]},
+        inputs={"score": score_pieces[(model, phase)].fingerprint()},
+        paths={"score_piece": str(piece_folder(pieces, score_pieces[(model, phase)]))} | data_paths)
+        for model in models for phase in PHASES}
+    root, digest = lamem_location(config, prepared)
+    if root is None:
+        notes["lamem"] = digest
+    else:
+        groups["lamem"] = {model: Piece("lamem", f"lamem__{model}", {"model": model, "options": options["lamem"]},
+                                        inputs={"weights": fingerprints[model], "lamem": digest},
+                                        paths={"root": root} | weights_paths(model)) for model in models}
+    why = magnitude_source(config, data)
+    if why:
+        notes["magnitude"] = why
+    else:
+        magnitude = options["magnitude"]
+        groups["magnitude"] = {model: Piece("magnitude", f"magnitude__{model}",
+                                            {"model": model, "dataset": config.dataset, "options": magnitude},
+                                            inputs={"weights": fingerprints[model], "images": images},
+                                            paths=weights_paths(model) | data_paths) for model in models}
+        groups["magnitude"]["IT"] = Piece("magnitude_it", f"magnitude_it__{config.name}",
+                                          {"dataset": config.dataset, "options": magnitude},
+                                          inputs=data_inputs, paths=data_paths)
+    return Extended(groups, notes, options, models)
+
+
+def _reverse(scratch: Path, model: str, dataset: str, phase: str, options: dict, score_piece: str,
+             data: str | None = None) -> None:
+    """Reverse predictivity of ``model`` in ``phase`` from the features its score piece saved:
+    per_unit.csv and summary.csv (:func:`.extended.reverse_tables`)."""
+    from brainscore_memorability.analysis.extended import reverse_tables
+    from brainscore_memorability.benchmarks import reverse
+    from brainscore_memorability.benchmarks.temporal_it import PHASES as WINDOWS
+    bench = reverse.build(dataset, WINDOWS[phase], data=data, **options)
+    rates, stimulus_ids = bench.rates
+    score = bench.score_window(saved_features(score_piece, stimulus_ids, bench.identifier), rates[..., 0], 0)
+    per_unit, summary = reverse_tables({(model, phase): score})
+    per_unit.to_csv(scratch / "per_unit.csv", index=False)
+    summary.assign(benchmark=bench.identifier).to_csv(scratch / "summary.csv", index=False)
+
+
+def _lamem(scratch: Path, model: str, options: dict, root: str, weights: str | None = None) -> None:
+    """The LaMem-memorability benchmark on ``model``: splits.csv (one row per split) and score.json."""
+    from brainscore_memorability.benchmarks import lamem
+    score = lamem.build(data=root, **options)(_load_model(model, weights))
+    score.attrs["splits"].to_csv(scratch / "splits.csv", index=False)
+    (scratch / "score.json").write_text(json.dumps({"model": model, "max_train_images": score.attrs["max_train_images"],
+                                                    "train_seed": score.attrs["train_seed"]}, indent=2))
+
+
+def _memorability(bench, stimulus_ids, options: dict) -> np.ndarray:
+    """Memorability of ``stimulus_ids``: the stimulus set's column, else ``memorability_model``'s predictions."""
+    from brainscore_memorability.cli.magnitude import memorability_scores
+    stimuli = bench.assembly.stimulus_set
+    model = None if "memorability" in stimuli.columns else options.get("memorability_model")
+    return memorability_scores(stimuli, stimulus_ids, model=model)
+
+
+def _bootstrap(options: dict) -> dict:
+    """The bootstrap options of the magnitude analysis (:func:`..magnitude.magnitude_correlation`'s)."""
+    return {k: v for k, v in options.items() if k in ("n_resamples", "seed", "confidence")}
+
+
+def _magnitude(scratch: Path, model: str, dataset: str, options: dict, weights: str | None = None,
+               data: str | None = None) -> None:
+    """Response magnitude vs memorability for each CKA layer of ``model`` on the IT images (recorded
+    as ``brainscore magnitude`` records them, all layers in one pass): table.csv."""
+    from brainscore_memorability.analysis.magnitude import magnitude_table
+    from brainscore_memorability.cli.cka import layer_representations
+    from brainscore_memorability.cli.magnitude import in_order
+    bench = _benchmark(dataset, "early", data)
+    _, stimulus_ids = bench.rates
+    loaded = _load_model(model, weights)
+    layers = list(loaded.zoo_network.cka_layers)
+    recorded = layer_representations(loaded, bench.assembly.stimulus_set, layers, bench.visual_degrees, len(layers))
+    table = magnitude_table({layer: in_order(values, stimulus_ids) for layer, values in recorded.items()},
+                            _memorability(bench, stimulus_ids, options), model, **_bootstrap(options))
+    table.to_csv(scratch / "table.csv", index=False)
+
+
+def _magnitude_it(scratch: Path, dataset: str, options: dict, data: str | None = None) -> None:
+    """The IT row of the magnitude table: the early window's repetition-averaged rates: table.csv."""
+    from brainscore_memorability.analysis.magnitude import it_row
+    bench = _benchmark(dataset, "early", data)
+    rates, stimulus_ids = bench.rates
+    it_row(rates[..., 0], _memorability(bench, stimulus_ids, options), bench.windows[0],
+           **_bootstrap(options)).to_csv(scratch / "table.csv", index=False)
+
+
+COMPUTE.update(reverse=_reverse, lamem=_lamem, magnitude=_magnitude, magnitude_it=_magnitude_it)

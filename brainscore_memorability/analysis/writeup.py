@@ -123,9 +123,8 @@ class Commands:
         return ["--data", shlex.quote(self.data)] if self.data else []
 
     def score(self, model: str, phase: str) -> str:
-        weights = ["--weights", shlex.quote(self.weights[model])] if self.weights.get(model) else []
-        return " ".join(["brainscore score --model", model, *weights, "--benchmark", self.config.benchmarks[phase],
-                         *self._data(), *metric_flags(self.config.metric_options)])
+        return " ".join(["brainscore score --model", model, *self._weights(model), "--benchmark",
+                         self.config.benchmarks[phase], *self._data(), *metric_flags(self.config.metric_options)])
 
     def unique(self, model: str, control: str, phase: str) -> str:
         return " ".join([*self._environment([model, control]), "brainscore partial-corr --model", model,
@@ -138,6 +137,28 @@ class Commands:
                   else ["--benchmark", self.config.benchmarks["early"], *self._data()])
         return " ".join([*self._environment([a, b]), "brainscore cka --model", a, "--model-b", b, *images,
                          "--output", f"cka_{architecture}.csv"])
+
+    def _weights(self, model: str) -> list[str]:
+        return ["--weights", shlex.quote(self.weights[model])] if self.weights.get(model) else []
+
+    def reverse(self, model: str, phase: str, options: dict) -> str:
+        return " ".join(["brainscore score --model", model, *self._weights(model), "--benchmark",
+                         self.config.benchmarks[phase] + "-reverse", *self._data(), *metric_flags(options)])
+
+    def lamem(self, model: str, root: str, options: dict) -> str:
+        """``options``: LaMem-memorability's (splits: one split or all; max_train_images; train_seed)."""
+        splits = options.get("splits")
+        flags = ([f"--lamem-split {splits[0]}"] if splits and len(splits) == 1 else []) + [
+            f"{flag} {options[key]}" for key, flag in (("max_train_images", "--lamem-max-train"),
+                                                       ("train_seed", "--lamem-seed")) if options.get(key) is not None]
+        return " ".join(["brainscore score --model", model, *self._weights(model), "--benchmark LaMem-memorability "
+                         "--data", shlex.quote(str(root)), *flags])
+
+    def magnitude(self, models: list[str], n_resamples: int | None) -> str:
+        bootstrap = [f"--bootstrap {n_resamples}"] if n_resamples else []
+        return " ".join([*self._environment(models), "brainscore magnitude --model", *models, "--benchmark",
+                         self.config.benchmarks["early"], *self._data(), *bootstrap,
+                         "--output magnitude.csv --plot magnitude.png"])
 
     @staticmethod
     def train(record: dict) -> str:
@@ -365,6 +386,7 @@ def analyse(config, out: Path, results: dict, prepared) -> Path:
             tables=[table(planted, "planted_shares"), table(claim_rows, "claims")],
             columns=columns(planted, claim_rows)))
 
+    sections.extend(extended_sections(config, out, results.get("extended"), prepared, commands, notice, keep))
     statistics = pd.DataFrame(comparisons_rows)
     statistics_table = table(statistics, "statistics")
     details = {"config": config.name, "package version": __version__, "models": ", ".join(config.models()),
@@ -393,3 +415,73 @@ def _missing_note(comparisons: dict, config) -> str:
         return ""
     return (f" Not tested here: a paired test over architectures needs at least 3, this config has "
             f"{len(config.architectures)} ({', '.join(config.architectures)}).")
+
+
+def extended_sections(config, out: Path, extended: dict | None, prepared, commands: Commands, notice, keep) -> list:
+    """The extended study's sections (:mod:`.extended`) from the extended stage's pieces
+    (``extended``: :meth:`.pipeline.Extended.folders`); an analysis that did not run gets a section
+    saying why. ``keep`` collects the paired comparisons for the statistics table."""
+    from brainscore_memorability.analysis import extended as ext
+    from brainscore_memorability.analysis.report import Section
+    from brainscore_memorability.benchmarks.lamem import lamem_score
+    from brainscore_memorability.benchmarks.temporal_it import PHASES as WINDOWS
+    from brainscore_memorability.cli.magnitude import committed_it_layer
+    if not extended:
+        return []
+    folders, notes, options, models = extended["folders"], extended["notes"], extended["options"], extended["models"]
+    scope = (f" Models: {', '.join(models)}" + (" (the main architecture's networks only, for the sample's time "
+                                                 "budget; the paper config: every model)." if options["models"] == "main"
+                                                 else "."))
+    sections = []
+    reverse_options = config.metric_options | {k: v for k, v in options["reverse"].items()
+                                                if k not in ("n_units", "unit_seed", "unpredicted_threshold")}
+    per_unit = pd.concat([pd.read_csv(f / "per_unit.csv") for f in folders["reverse"].values()], ignore_index=True)
+    summary = pd.concat([pd.read_csv(f / "summary.csv") for f in folders["reverse"].values()], ignore_index=True)
+    section = ext.reverse_section(per_unit, summary, out, config.simulated, notice)
+    section.text += (f"\n\nComputed from the IT-layer features the score pieces saved.{scope} Metric options: "
+                     f"{reverse_options or 'the defaults'}; units: {options['reverse'].get('n_units', 'up to 1000')}.")
+    section.commands = [commands.reverse(m, phase, reverse_options) for m in models for phase in PHASES]
+    sections.append(section)
+
+    lamem_options = options["lamem"]
+    if "lamem" in folders:
+        scores = {}
+        for model, folder in folders["lamem"].items():
+            record = json.loads((folder / "score.json").read_text())
+            scores[model] = lamem_score(pd.read_csv(folder / "splits.csv"), record["max_train_images"],
+                                        record["train_seed"])
+        section = ext.lamem_section(scores, out, config.simulated, notice)
+        splits = lamem_options.get("splits")
+        section.text += (f"\n\n{scope.strip()} Splits: {splits or 'all 5'}"
+                         + (" (the sample world has one LaMem split; the paper config scores all 5)." if splits else ".")
+                         + (" The simulated LaMem scores carry rater noise whose split-half consistency is 0.68, "
+                            "as LaMem's." if config.simulated else ""))
+        first = next(iter(folders["lamem"].values()))
+        root = json.loads((first / "piece.json").read_text())["paths"]["root"]
+        section.commands = [commands.lamem(m, root, lamem_options) for m in models]
+        keep(section.comparisons)
+        sections.append(section)
+    else:
+        sections.append(Section("Human memorability (LaMem)", notes["lamem"] + " Give the LaMem folder to score it."))
+
+    if "magnitude" in folders:
+        table = pd.concat([pd.read_csv(folders["magnitude"][key] / "table.csv") for key in ["IT", *models]],
+                          ignore_index=True)
+        it_layers = {m: committed_it_layer(m) for m in models}
+        comparisons = ext.magnitude.objective_comparisons(table, {m: l for m, l in it_layers.items() if l})
+        section = ext.magnitude_section(table, comparisons, out, config.benchmarks["early"], config.simulated, notice)
+        section.text += scope
+        if config.simulated:
+            world = prepared.world
+            effect = world.config.weights[1] * world.config.magnitude_loading
+            markdown, path, sentences = ext.planted_magnitude_table(table, world.planted_magnitude(WINDOWS["early"]),
+                                                                    effect, out)
+            section.markdown.append(markdown)
+            section.tables.append(path)
+            section.columns.update(sentences)
+        section.commands = [commands.magnitude(models, options["magnitude"].get("n_resamples"))]
+        keep(section.comparisons)
+        sections.append(section)
+    else:
+        sections.append(Section("IT response magnitude and memorability", notes["magnitude"]))
+    return sections

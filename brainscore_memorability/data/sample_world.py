@@ -14,7 +14,8 @@ Memorability is a known function of three of them and does not depend on the cat
     z = 4 (saturation - 0.5) - 3 (clutter - 0.5) + 1.5 (size - 0.5)     (all three in [0, 1])
     memorability = 0.40 + 0.55 / (1 + exp(-z))                           (in 0.41 .. 0.94)
 
-A LaMem split file holds that score plus rater noise (s.d. ``rater_noise``), as real LaMem scores
+A LaMem split file holds that score plus rater noise (s.d. ``rater_noise``, 0.078: two halves of
+such raters would agree with Spearman rho 0.68, LaMem's human consistency), as real LaMem scores
 differ between splits.
 
 The IT population (``animals`` x ``neurons_per_animal`` sites, ``repetitions`` trials, 10 ms bins
@@ -33,6 +34,14 @@ from 70 to 250 ms, spikes/s) has, per site n, image i and bin centre t (ms), the
   represents, loading ``b_n`` (random sign, magnitude 0.5-1.5), constant over time.
   (Saturated colours are darker at the same HSV value, so luminance and memorability correlate
   weakly, about -0.2, as low-level confounds do in real image sets.)
+
+Population response magnitude (Jaegle et al. 2019: the L2 norm of IT's response vector grows with
+memorability): each component's drivers are centred over sites (weighted by ``base_n * gain_n``),
+so that no component changes the population response magnitude to first order, and then
+``magnitude_loading`` (0.1) times the z-scored memorability is added to every site's memorability
+driver: the magnitude grows with memorability, with the memorability component only (so the null
+world, memorability weight 0, has no magnitude effect). :func:`planted_magnitude` gives the planted
+correlation (Spearman rho of the noise-free magnitude in a window and memorability).
 
 Each trial and bin adds independent Gaussian noise (s.d. ``gain_n * noise_n``); rates are clipped at
 0 spikes/s. The assembly is built and written with :mod:`brainscore_memorability.data.packaging`
@@ -91,7 +100,12 @@ class WorldConfig:
     repetitions: int = 10
     weights: tuple[float, float, float] = (1.0, 1.0, 0.5)  # category, memorability, shared
     noise: tuple[float, float] = (1.0, 3.0)  # per-site trial noise s.d. range, in units of gain
-    rater_noise: float = 0.03  # s.d. of LaMem split scores around the true memorability
+    # s.d. of LaMem split scores around the true memorability: 0.078 makes two half-rater groups
+    # (s.d. 0.078 * sqrt 2 each) agree with Spearman rho 0.68 (measured over 200,000 simulated images),
+    # LaMem's human consistency (Khosla et al. 2015), so LaMem-memorability scores do not saturate at 1
+    rater_noise: float = 0.078
+    # the population magnitude effect (Jaegle et al. 2019): see magnitude_drivers; 0 plants none
+    magnitude_loading: float = 0.1
 
     def __post_init__(self):
         if not 2 <= self.n_categories <= len(SHAPES):
@@ -161,6 +175,10 @@ class SampleWorld:
     def planted_shares(self, window: tuple[int, int]) -> dict[str, float]:
         """Each component's share of the explainable variance in ``window`` (see :func:`planted_shares`)."""
         return planted_shares(self.truth(), window, self.config.weights)
+
+    def planted_magnitude(self, window: tuple[int, int]) -> float:
+        """The planted magnitude-memorability correlation in ``window`` (see :func:`planted_magnitude`)."""
+        return planted_magnitude(self.truth(), window)
 
 
 # ---------------------------------------------------------------- image properties and memorability
@@ -287,13 +305,15 @@ def _zscore(values: np.ndarray, axis=0) -> np.ndarray:
 
 def simulate_population(rng: np.random.Generator, categories: np.ndarray, memorability_scores: np.ndarray,
                         luminance: np.ndarray, n_categories: int, n_neurons: int, repetitions: int,
-                        weights=(1.0, 1.0, 0.5), noise=(1.0, 3.0)) -> dict[str, np.ndarray]:
+                        weights=(1.0, 1.0, 0.5), noise=(1.0, 3.0), magnitude_loading: float | None = None
+                        ) -> dict[str, np.ndarray]:
     """Trial rates (images x neurons x repetitions x time bins, spikes/s) and every planted quantity.
 
     Returns ``rates``, ``mean_rates`` (noise-free, images x neurons x time bins), per-component
-    drivers ``<component>_driver`` (images x neurons, unit variance over images), and per-site
-    ``tuning`` (categories x neurons), ``memorability_loading``, ``shared_loading``, ``base``,
-    ``gain``, ``noise``.
+    drivers ``<component>_driver`` (images x neurons, unit variance over images before
+    :func:`magnitude_drivers`), and per-site ``tuning`` (categories x neurons),
+    ``memorability_loading``, ``shared_loading``, ``base``, ``gain``, ``noise``.
+    ``magnitude_loading``: see :func:`magnitude_drivers` (None: drivers as drawn).
     """
     tuning = rng.standard_normal((n_categories, n_neurons))
     loading = {name: rng.choice([-1.0, 1.0], n_neurons) * rng.uniform(0.5, 1.5, n_neurons)
@@ -303,6 +323,8 @@ def simulate_population(rng: np.random.Generator, categories: np.ndarray, memora
     drivers = {"category": _zscore(tuning[categories]),
                "memorability": _zscore(memorability_scores)[:, None] * loading["memorability"],
                "shared": _zscore(luminance)[:, None] * loading["shared"]}
+    if magnitude_loading is not None:
+        drivers = magnitude_drivers(drivers, memorability_scores, base, gain, magnitude_loading)
     profiles = time_profiles()
     signal = sum(weight * drivers[name][..., None] * profiles[name]
                  for name, weight in zip(COMPONENTS, weights))  # images x neurons x time bins
@@ -313,6 +335,30 @@ def simulate_population(rng: np.random.Generator, categories: np.ndarray, memora
             "memorability_loading": loading["memorability"], "shared_loading": loading["shared"],
             "base": base, "gain": gain, "noise": noise_sd,
             **{f"{name}_driver": driver for name, driver in drivers.items()}}
+
+
+def magnitude_drivers(drivers: dict[str, np.ndarray], memorability_scores: np.ndarray, base: np.ndarray,
+                      gain: np.ndarray, magnitude_loading: float) -> dict[str, np.ndarray]:
+    """Drivers (images x neurons) with a planted population magnitude effect: each centred over sites,
+    per image, with weights ``base * gain`` (the first-order term of the squared L2 norm of
+    ``base + gain * signal`` is then 0: no component moves the magnitude), then
+    ``magnitude_loading * z(memorability)`` added to every site's memorability driver."""
+    weight = base * gain
+    centred = {name: driver - (driver @ weight / weight.sum())[:, None] for name, driver in drivers.items()}
+    centred["memorability"] = centred["memorability"] + magnitude_loading * _zscore(memorability_scores)[:, None]
+    return centred
+
+
+def planted_magnitude(truth: dict[str, np.ndarray], window: tuple[int, int]) -> float:
+    """The planted magnitude effect in ``window`` (ms): Spearman rho over the IT images between the L2
+    norm of the noise-free mean rates (averaged over the window's bins) and the true memorability."""
+    from scipy.stats import spearmanr
+    starts = np.array([start for start, _ in TIME_BINS])
+    inside = (starts >= window[0]) & (starts + 10 <= window[1])
+    if not inside.any():
+        raise DataError(f"window {window} ms holds no 10 ms bin of the sample (70-250 ms)")
+    magnitude = np.linalg.norm(truth["mean_rates"][..., inside].mean(axis=-1), axis=1)
+    return float(spearmanr(magnitude, truth["memorability"]).statistic)
 
 
 def window_components(truth: dict[str, np.ndarray], window: tuple[int, int], weights=(1.0, 1.0, 0.5)
@@ -418,7 +464,7 @@ def _write_world(root: Path, config: WorldConfig) -> None:
     it_memorability = memorability(it["saturation"], it["clutter"], it["size"])
     n_neurons = config.neurons_per_animal * len(config.animals)
     population = simulate_population(rngs["population"], labels, it_memorability, luminance, k, n_neurons,
-                                     config.repetitions, config.weights, config.noise)
+                                     config.repetitions, config.weights, config.noise, config.magnitude_loading)
     import pandas as pd
     table = pd.DataFrame({"stimulus_id": stimulus_ids, "filename": [f"{s}.jpg" for s in stimulus_ids],
                           "object_name": [config.categories[c] for c in labels],

@@ -46,7 +46,9 @@ def stream(network: nn.Module, paths: Sequence[str], layers: Sequence[str],
     ``preprocess``: image paths -> batch x 3 x H x W array (e.g. brainscore-vision's
     ``load_preprocess_images``); ``layers``: dotted module names of ``network``, each run once per
     forward pass. The network runs in eval mode without gradients on its own device; its 4-d weights
-    are converted to channels-last memory format in place (values unchanged). A layer's output is
+    are converted to channels-last memory format in place (values unchanged), or back to the
+    contiguous format for a network whose forward pass ``view``s an activation, which channels-last
+    tensors refuse (ResMem's AlexNet branch: its first image's RuntimeError). A layer's output is
     recorded as the module returns it (brainscore-vision's PytorchWrapper on the CPU records it
     after the rest of the forward pass, so differs where a later in-place operation modifies it).
     """
@@ -55,6 +57,7 @@ def stream(network: nn.Module, paths: Sequence[str], layers: Sequence[str],
     device = parameter.device if parameter is not None else torch.device("cpu")
     dtype = parameter.dtype if parameter is not None else torch.float32
     network.to(memory_format=torch.channels_last)
+    memory_format = [torch.channels_last]  # set to contiguous by a network that views activations
     target: dict = {}  # layer -> where the current batch's output goes (a tensor view of `values`)
     recorded: set[str] = set()
     stop = [False]  # the first image runs through the whole network, the batches only as far as needed
@@ -72,7 +75,7 @@ def stream(network: nn.Module, paths: Sequence[str], layers: Sequence[str],
         recorded.clear()
         images = torch.as_tensor(np.asarray(batch)).to(device=device, dtype=dtype)
         if images.ndim == 4:
-            images = images.contiguous(memory_format=torch.channels_last)
+            images = images.contiguous(memory_format=memory_format[0])
         try:
             network(images)
         except _Recorded:
@@ -99,7 +102,14 @@ def stream(network: nn.Module, paths: Sequence[str], layers: Sequence[str],
                 if values is None:  # one image's forward pass gives every layer's width
                     for layer in modules:
                         target[layer] = lambda output, layer=layer: shapes.__setitem__(layer, tuple(output.shape[1:]))
-                    run(batch[:1])
+                    try:
+                        run(batch[:1])
+                    except RuntimeError as error:
+                        if "view size is not compatible" not in str(error):
+                            raise
+                        network.to(memory_format=torch.contiguous_format)
+                        memory_format[0] = torch.contiguous_format
+                        run(batch[:1])
                     stop[0] = True
                     widths = [int(np.prod(shape)) for shape in shapes.values()]
                     values = np.empty((len(paths), sum(widths)), dtype=torch.empty(0, dtype=dtype).numpy().dtype)

@@ -36,7 +36,8 @@ def lamem_scores():
 
 
 def test_reverse_section_writes_tables_and_figure(tmp_path):
-    section = extended.reverse_section(reverse_scores(), tmp_path, simulated=True, notice="SIMULATED")
+    section = extended.reverse_section(*extended.reverse_tables(reverse_scores()), tmp_path, simulated=True,
+                                       notice="SIMULATED")
     summary = pd.read_csv(tmp_path / "tables" / "reverse_summary.csv")
     assert list(summary["model"]) == ["memnet-imagenet-alexnet"] * 2 + ["memnet-lamem-alexnet"] * 2
     assert summary["simulated"].all() and (summary["n_units_total"] == 200).all()

@@ -162,6 +162,15 @@ def test_planted_and_null_worlds_end_to_end(tmp_path, capsys):
     assert len(claims) == 5 and claims["holds"].all(), claims[["claim", "difference", "ci_low", "ci_high"]]
     shares = pd.read_csv(out / "tables" / "planted_shares.csv").set_index("component")
     assert shares.loc["memorability", "early_share"] > 0.1 and shares.loc["memorability", "late_share"] == 0
+    # the extended analyses (issue 17): reverse predictivity, LaMem, IT magnitude grows with memorability
+    for stem in ("reverse_predictivity", "lamem_memorability", "magnitude"):
+        assert (out / "figures" / f"{stem}.png").is_file()
+    reverse = pd.read_csv(out / "tables" / "reverse_summary.csv")
+    assert len(reverse) == 6 and reverse["median_ev"].notna().all()
+    assert len(pd.read_csv(out / "tables" / "lamem_splits.csv")) == 3
+    magnitude = pd.read_csv(out / "tables" / "magnitude_planted.csv").iloc[0]
+    assert magnitude["expected"] == "> 0" and magnitude["holds"] and magnitude["planted_rho"] > 0.4
+    assert magnitude["ci_low"] <= magnitude["planted_rho"] <= magnitude["ci_high"]
     # a rerun reuses every piece
     pieces = {p.name: p.stat().st_mtime_ns for p in (out / "pieces").iterdir()}
     capsys.readouterr()
@@ -180,6 +189,11 @@ def test_planted_and_null_worlds_end_to_end(tmp_path, capsys):
     no_advantage = null_claims.loc[["not > 0"]]
     assert len(no_advantage) == 3  # LaMem beyond T early and late, joint vs ImageNet early
     assert (no_advantage["ci_low"] <= 0).all()  # no false discovery of a memorability advantage
+    null_magnitude = pd.read_csv(null / "tables" / "magnitude_planted.csv").iloc[0]
+    assert null_magnitude["expected"] == "CI covers 0" and null_magnitude["holds"]
+    assert null_magnitude["ci_low"] <= 0 <= null_magnitude["ci_high"] and abs(null_magnitude["planted_rho"]) < 0.15
+    extended = [p for p in (out / "pieces").iterdir() if p.name.startswith(("lamem__", "magnitude__"))]
+    assert extended and all(p.stat().st_mtime_ns == pieces[p.name] for p in extended)  # shared with the planted run
 
 
 @pytest.mark.slow
@@ -190,6 +204,8 @@ def test_paper_config_end_to_end_on_the_sample_worlds_data(tmp_path, monkeypatch
     from brainscore_memorability_training import load_config, train
     from brainscore_memorability_training.export import export
     monkeypatch.setenv("BRAINSCORE_MEMORABILITY_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("BRAINSCORE_MEMORABILITY_LAMEM", raising=False)  # no LaMem folder: its section says so
+    monkeypatch.setenv("BRAINSCORE_MEMORABILITY_CONFIG", str(tmp_path / "absent.yaml"))
     world = sample_world.build(tmp_path / "world", sample_world.WorldConfig(
         lamem_images=(32, 16, 16), imagefolder_images=(8, 4), it_images_per_category=20))
     paper = pipeline.CONFIGS["paper"]
@@ -211,3 +227,7 @@ def test_paper_config_end_to_end_on_the_sample_worlds_data(tmp_path, monkeypatch
     statistics = _statistics(tmp_path / "study")
     assert any(label.startswith("lamem - imagenet") for label in statistics.index)  # 5 architectures: paired
     assert (tmp_path / "study" / "figures" / "fig2bd_unique_variance.png").is_file()
+    # the extended analyses for every model; LaMem-memorability not run without a LaMem folder
+    assert len(pd.read_csv(tmp_path / "study" / "tables" / "reverse_summary.csv")) == 2 * len(paper.models())
+    assert "LaMem-memorability was not run: no LaMem folder" in report
+    assert (tmp_path / "study" / "figures" / "magnitude.png").is_file()

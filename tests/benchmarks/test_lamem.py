@@ -157,8 +157,9 @@ def world(tmp_path_factory):
 def test_readout_recovers_the_sample_worlds_planted_memorability(world):
     score = lamem.build(world.lamem_root, splits=[1])(RowModel(image_statistics))
     rho = score.attrs["splits"]["rho"][0]
-    # measured rho 0.918 (720 training, 120 test images of the default sample world; pixel statistics
-    # that see saturation, object area and background contrast; the split's scores carry rater noise)
+    # measured rho 0.803 (720 training, 120 test images of the default sample world; pixel statistics
+    # that see saturation, object area and background contrast; the split's scores carry rater noise
+    # s.d. 0.078, so even the true memorability reaches only about 0.9)
     assert rho > 0.75 and float(score) == pytest.approx(min(rho / 0.68, 1))
     capped = lamem.build(world.lamem_root, splits=[1], max_train_images=100, train_seed=1)(RowModel(image_statistics))
     assert capped.attrs["splits"]["n_train"][0] == 100 and capped.attrs["max_train_images"] == 100
@@ -183,7 +184,7 @@ def test_resmem_head_rho_equals_resmems_own_predictions(world):
 
     from brainscore_memorability.models import load_model
     model = load_model("resmem")
-    test = lamem_data.read_table(world.lamem_root, "test", 1)
+    test = lamem_data.read_table(world.lamem_root, "test", 1).iloc[:24]  # ResNet-152 twice: 24 of the 120 images
     paths = lamem_data.image_paths(world.lamem_root, test)
     network = resmem.ResMem(pretrained=True).eval()
     import torch

@@ -1,4 +1,5 @@
 """The simulated sample world: layouts the rest of the package reads, determinism, planted structure."""
+import dataclasses
 import json
 import zipfile
 
@@ -55,7 +56,7 @@ def test_lamem_scores_are_the_known_function_plus_rater_noise(world):
     scores = np.array([s for part in ("train", "val", "test")
                        for _, s in read_split(world.lamem_root / "splits" / f"{part}_1.txt")])
     residual = scores - expected
-    assert abs(residual.mean()) < 0.02 and 0.015 < residual.std() < 0.05  # rater_noise = 0.03
+    assert abs(residual.mean()) < 0.03 and 0.06 < residual.std() < 0.095  # rater_noise = 0.078
 
 
 def test_memorability_formula_edges():
@@ -187,3 +188,46 @@ def test_categories_have_their_own_hue_band():
     centre = (props["category"] + 0.0) / 6
     distance = np.abs((props["hue"] - centre + 0.5) % 1.0 - 0.5) * 6  # in units of band spacing
     assert distance.max() <= 0.3 and np.std(props["saturation"]) > 0.25  # saturation stays independent
+
+
+def test_rater_noise_gives_lamems_human_consistency():
+    """Two halves of the simulated raters (each half's mean has twice the variance of the split
+    score's noise) agree with Spearman rho 0.68, LaMem's human consistency (Khosla et al. 2015)."""
+    rng = np.random.default_rng(0)
+    n = 100_000
+    truth = sample_world.memorability(*rng.uniform(0, 1, (3, n)))
+    noise = sample_world.WorldConfig().rater_noise * np.sqrt(2)
+    halves = truth + noise * rng.standard_normal((2, n))
+    assert stats.spearmanr(*halves).statistic == pytest.approx(0.68, abs=0.01)
+
+
+def test_magnitude_drivers_move_the_population_magnitude_with_memorability_only():
+    rng = np.random.default_rng(0)
+    images, sites = 50, 12
+    drivers = {name: rng.normal(size=(images, sites)) for name in sample_world.COMPONENTS}
+    memorability = rng.uniform(0.4, 0.9, images)
+    base, gain = rng.uniform(20, 40, sites), rng.uniform(4, 8, sites)
+    centred = sample_world.magnitude_drivers(drivers, memorability, base, gain, 0.1)
+    weighted = {name: driver @ (base * gain) / (base * gain).sum() for name, driver in centred.items()}
+    np.testing.assert_allclose(weighted["category"], 0, atol=1e-12)
+    np.testing.assert_allclose(weighted["shared"], 0, atol=1e-12)
+    z = (memorability - memorability.mean()) / memorability.std()
+    np.testing.assert_allclose(weighted["memorability"], 0.1 * z, atol=1e-12)
+    # the site-to-site pattern of each driver is kept (only a per-image constant is removed)
+    np.testing.assert_allclose(np.diff(centred["category"], axis=1), np.diff(drivers["category"], axis=1), atol=1e-12)
+
+
+def test_planted_magnitude_effect_is_recovered_and_absent_from_the_null_world(world, tmp_path):
+    """Jaegle et al. 2019 planted: IT's response magnitude grows with memorability; the null world
+    (memorability weight 0) plants none. Recovered from the recorded trials with the magnitude analysis."""
+    from brainscore_memorability.analysis.magnitude import it_row
+    null = sample_world.build(tmp_path / "null", dataclasses.replace(TINY, weights=(1.0, 0.0, 0.5)))
+    found = {}
+    for name, built in (("planted", world), ("null", null)):
+        rates, _ = adapters.trial_rates(_assembly(built), built.truth()["stimulus_id"])
+        early = rates[..., :3].mean(axis=3)  # images x sites x repetitions, 70-100 ms
+        found[name] = it_row(early, built.truth()["memorability"], (70, 100), n_resamples=2000).iloc[0]
+        found[name + "_planted"] = built.planted_magnitude((70, 100))
+    assert found["planted_planted"] > 0.4 and found["planted"]["ci_low"] > 0.2
+    assert found["planted"]["ci_low"] <= found["planted_planted"] <= found["planted"]["ci_high"]
+    assert abs(found["null_planted"]) < 0.15 and found["null"]["ci_low"] <= 0 <= found["null"]["ci_high"]

@@ -70,6 +70,31 @@ def test_unknown_layer_names_the_layer(images):
         layer_activations(network, images, ["features.3"], lambda paths: np.zeros((len(paths), 3, 8, 8), np.float32))
 
 
+def test_a_network_that_views_its_activations_runs_in_the_contiguous_format(images):
+    """ResMem's AlexNet branch flattens with ``.view``, which a channels-last activation refuses:
+    the stream falls back to the contiguous format and records the same values."""
+    class Viewing(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 4, 3)
+            self.fc = torch.nn.Linear(4 * 6 * 6, 2)
+
+        def forward(self, x):
+            return self.fc(self.conv(x).view(-1, 4 * 6 * 6))
+
+    torch.manual_seed(0)
+    network = Viewing()
+    batch = np.random.default_rng(0).random((5, 3, 8, 8)).astype(np.float32)
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        channels_last = torch.from_numpy(batch).contiguous(memory_format=torch.channels_last)
+        network.to(memory_format=torch.channels_last)(channels_last)
+    values = layer_activations(network, images, ["fc"], lambda paths: batch[[images.index(p) for p in paths]],
+                               batch_size=2)["fc"]
+    with torch.no_grad():
+        expected = network(torch.from_numpy(batch)).numpy()
+    np.testing.assert_allclose(values, expected, rtol=1e-6, atol=1e-6)
+
+
 def test_a_layer_that_runs_twice_is_refused(images):
     class Twice(torch.nn.Module):
         def __init__(self):
