@@ -50,29 +50,33 @@ def correlate(a: np.ndarray, b: np.ndarray, method: str = "pearson") -> np.ndarr
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
     valid = np.isfinite(a) & np.isfinite(b)
-    a, b = np.where(valid, a, np.nan), np.where(valid, b, np.nan)
+    complete = bool(valid.all())  # the usual case: plain sums, no NaN-skipping passes
+    if not complete:
+        a, b = np.where(valid, a, np.nan), np.where(valid, b, np.nan)
     if method == "spearman":
         a = scipy.stats.rankdata(a, axis=0, nan_policy="omit")
         b = scipy.stats.rankdata(b, axis=0, nan_policy="omit")
     count = valid.sum(axis=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: handled below
-        constant = _is_constant(a, count) | _is_constant(b, count)
-        a = a - np.nanmean(a, axis=0)
-        b = b - np.nanmean(b, axis=0)
-        sum_squares_a, sum_squares_b = np.nansum(a * a, axis=0), np.nansum(b * b, axis=0)
+        constant = _is_constant(a, count, complete) | _is_constant(b, count, complete)
+        mean, total = (np.mean, np.sum) if complete else (np.nanmean, np.nansum)
+        a = a - mean(a, axis=0)
+        b = b - mean(b, axis=0)
+        sum_squares_a, sum_squares_b = total(a * a, axis=0), total(b * b, axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            r = np.nansum(a * b, axis=0) / np.sqrt(sum_squares_a * sum_squares_b)
+            r = total(a * b, axis=0) / np.sqrt(sum_squares_a * sum_squares_b)
     degenerate = (count < MIN_IMAGES_FOR_CORRELATION) | constant
     return np.where(degenerate, np.nan, np.clip(r, -1.0, 1.0))
 
 
-def _is_constant(values, count):
-    """True where a column's spread (NaN skipped) is within rounding error of its magnitude."""
-    finite = np.isfinite(values)
-    spread = np.nanmax(values, axis=0, initial=-np.inf, where=finite) - np.nanmin(
-        values, axis=0, initial=np.inf, where=finite)
-    magnitude = np.nanmax(np.abs(values), axis=0, initial=0.0, where=finite)
+def _is_constant(values, count, complete: bool = False):
+    """True where a column's spread (NaN skipped) is within rounding error of its magnitude;
+    ``complete``: no NaN anywhere (no mask needed)."""
+    finite = True if complete else np.isfinite(values)
+    spread = (np.max(values, axis=0, initial=-np.inf, where=finite)
+              - np.min(values, axis=0, initial=np.inf, where=finite))
+    magnitude = np.max(np.abs(values), axis=0, initial=0.0, where=finite)
     return (count == 0) | (spread <= 1e-12 * magnitude)
 
 
@@ -127,9 +131,14 @@ def split_half_means(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
     counts1 = np.empty_like(sums1)
     # neurons sharing a halving (usually all, or one group per animal): one product each
     masks, which = np.unique(first, axis=0, return_inverse=True)
-    for number, mask in enumerate(masks.astype(float)):
-        neurons = np.flatnonzero(which.ravel() == number)
-        sums1[:, neurons], counts1[:, neurons] = values[:, neurons] @ mask, counts[:, neurons] @ mask
+    if len(masks) == 1:  # one halving for every neuron (the usual case): one product, no copy
+        mask = masks[0].astype(float)
+        sums1 = (values.reshape(-1, n_repetitions) @ mask).reshape(sums1.shape)
+        counts1 = (counts.reshape(-1, n_repetitions) @ mask).reshape(counts1.shape)
+    else:
+        for number, mask in enumerate(masks.astype(float)):
+            neurons = np.flatnonzero(which.ravel() == number)
+            sums1[:, neurons], counts1[:, neurons] = values[:, neurons] @ mask, counts[:, neurons] @ mask
     sums2 = values.sum(axis=2)[:, :, None] - sums1
     counts2 = counts.sum(axis=2)[:, :, None] - counts1
     with np.errstate(invalid="ignore", divide="ignore"):  # a half with no valid trial -> NaN
