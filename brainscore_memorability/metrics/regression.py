@@ -172,14 +172,16 @@ def _pls1(k_train, k_test, y_train, n_components: int):
     dual = backend.zeros(z.shape, like=z)  # columns x train: U_a c, in eigen-coordinates
     on_cpu = isinstance(z, np.ndarray) or z.device.type == "cpu"
     chunk = max(1, ARNOLDI_CHUNK_BYTES // (8 * (n_components + 1) * n_train)) if on_cpu else n_columns
-    for first in range(0, n_columns, chunk):
-        columns = slice(first, first + chunk)
-        basis, hessenberg, norm = _arnoldi(eigenvalues, z[columns], n_components)
-        left, singular, right = xp.linalg.svd(hessenberg, full_matrices=False)
-        kept = singular > KRYLOV_TOLERANCE * singular[:, :1]
-        inverse = xp.where(kept, 1.0 / xp.where(kept, singular, 1.0), 0.0)
-        coefficients = xp.einsum("cji,cj->ci", right, inverse * norm[:, None] * left[:, 0, :])
-        dual[columns] = (coefficients[:, None, :] @ basis[:, :n_components])[:, 0]
+    # one BLAS thread: these small products gain nothing from threads and stall on a busy machine
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        for first in range(0, n_columns, chunk):
+            columns = slice(first, first + chunk)
+            basis, hessenberg, norm = _arnoldi(eigenvalues, z[columns], n_components)
+            left, singular, right = xp.linalg.svd(hessenberg, full_matrices=False)
+            kept = singular > KRYLOV_TOLERANCE * singular[:, :1]
+            inverse = xp.where(kept, 1.0 / xp.where(kept, singular, 1.0), 0.0)
+            coefficients = xp.einsum("cji,cj->ci", right, inverse * norm[:, None] * left[:, 0, :])
+            dual[columns] = (coefficients[:, None, :] @ basis[:, :n_components])[:, 0]
     return (k_test @ eigenvectors) @ dual.T + mean
 
 

@@ -126,24 +126,33 @@ def split_half_means(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
                              f"range({n_repetitions}), got shape {permutations.shape}")
     valid = np.isfinite(rates)
     first = halving_masks(valid, permutations, groups, n_splits, seed)  # neurons x reps x splits
-    values, counts = np.where(valid, rates, 0.0), valid.astype(float)
-    sums1 = np.empty(rates.shape[:2] + (first.shape[2],))
-    counts1 = np.empty_like(sums1)
-    # neurons sharing a halving (usually all, or one group per animal): one product each
-    masks, which = np.unique(first, axis=0, return_inverse=True)
-    if len(masks) == 1:  # one halving for every neuron (the usual case): one product, no copy
-        mask = masks[0].astype(float)
-        sums1 = (values.reshape(-1, n_repetitions) @ mask).reshape(sums1.shape)
-        counts1 = (counts.reshape(-1, n_repetitions) @ mask).reshape(counts1.shape)
-    else:
-        for number, mask in enumerate(masks.astype(float)):
-            neurons = np.flatnonzero(which.ravel() == number)
-            sums1[:, neurons], counts1[:, neurons] = values[:, neurons] @ mask, counts[:, neurons] @ mask
+    if valid.all():  # every trial recorded: a half's count is its number of repetitions
+        half_sums = _half_sums(rates, first)
+        counts1 = first.sum(axis=1).astype(float)[None]  # 1 x neurons x splits
+        sums2, counts2 = rates.sum(axis=2)[:, :, None] - half_sums, n_repetitions - counts1
+        return half_sums / counts1, sums2 / counts2
+    values = np.where(valid, rates, 0.0)
+    sums1, counts1 = _half_sums(values, first), _half_sums(valid.astype(float), first)
     sums2 = values.sum(axis=2)[:, :, None] - sums1
-    counts2 = counts.sum(axis=2)[:, :, None] - counts1
+    counts2 = valid.sum(axis=2)[:, :, None] - counts1
     with np.errstate(invalid="ignore", divide="ignore"):  # a half with no valid trial -> NaN
         return (np.where(counts1 > 0, sums1 / counts1, np.nan),
                 np.where(counts2 > 0, sums2 / counts2, np.nan))
+
+
+def _half_sums(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Sums of ``values`` (images x neurons x repetitions) over each split's half 1 (``first``:
+    neurons x repetitions x splits), images x neurons x splits: one product per distinct halving
+    (usually one for all neurons, or one per animal), without copying ``values`` for a single one."""
+    masks, which = np.unique(first, axis=0, return_inverse=True)
+    if len(masks) == 1:
+        return (values.reshape(-1, values.shape[2]) @ masks[0].astype(float)).reshape(
+            values.shape[:2] + (first.shape[2],))
+    sums = np.empty(values.shape[:2] + (first.shape[2],))
+    for number, mask in enumerate(masks.astype(float)):
+        neurons = np.flatnonzero(which.ravel() == number)
+        sums[:, neurons] = values[:, neurons] @ mask
+    return sums
 
 
 def halving_masks(valid: np.ndarray, permutations: np.ndarray | None = None, groups=None,
