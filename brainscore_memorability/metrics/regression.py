@@ -12,10 +12,9 @@ and every target column is handled in the same matrix products:
   a components is least squares over the Krylov space span{K y, ..., K^a y} of the training Gram
   matrix K (Helland 1988), so per fold one eigendecomposition K = Q diag(lam) Q' serves every site:
   in those coordinates K is diagonal and each site's Krylov space is ``z * p(lam)`` for polynomials
-  p of degree 1..a with p(0) = 0 (z = Q'y). One polynomial basis, orthonormal for the measure
-  ``max over sites of z_i^2 / |z|^2`` (so it is well conditioned for every site), serves all sites;
-  each site's a x a least-squares system then comes from one matrix product over all sites, solved
-  with one refinement step. Agrees with sklearn to ~1e-10 relative (tests/metrics/test_regression.py).
+  p of degree 1..a with p(0) = 0 (z = Q'y). Each site's orthonormal basis of that space comes
+  from Arnoldi in those coordinates (elementwise, every site of a cache-sized chunk at once), its
+  coefficients from a small SVD. Agrees with sklearn to ~1e-12 relative (tests/metrics/test_regression.py).
 * ``"pls"``, ``fit="joint"``: one PLS2 fit of all targets of a set jointly, exactly as
   ``PLSRegression(n_components, scale=True)`` on the whole matrix, which the Kar lab's
   ``reverse_pred`` calls. A site's prediction then depends on the other sites fitted with it. Each
@@ -26,7 +25,8 @@ and every target column is handled in the same matrix products:
   column, solved in its dual form from ONE Gram matrix per call: with M = [[K + alpha I, 1], [1', 0]]
   (the unpenalised intercept as a bordering row) and G = M^-1, a fold's test predictions are
   ``-G_ss^-1 G_sT y_T`` (block inversion; s the test images, T the training images), so one n x n
-  inverse serves every fold and each fold costs one small solve and one product over all columns.
+  inverse serves every fold; each fold's rows ``-G_ss^-1 G_sT`` (one small solve) fill one
+  cross-validated hat matrix H, and ONE product H y predicts every fold of every column.
 
 Missing targets (NaN) are filled inside each fold with that column's mean over the fold's training
 images (never from test images): a test image's own value cannot move its own prediction.
