@@ -102,9 +102,17 @@ def explained_variance_details(features: np.ndarray, rates: np.ndarray, regressi
     neural = spearman_brown(correlate(half1, half2, reliability_correlation))  # neurons x splits
 
     targets = np.concatenate([response[:, :, None], half1, half2], axis=2)
+    # every trial recorded: the mean response is (n1 * half 1 + n2 * half 2) / n, so a regression
+    # linear in its targets (ridge) predicts half 2 from the other two predictions, one fit fewer
+    complete = regression in _regression.LINEAR_IN_TARGETS and bool(np.isfinite(rates).all())
+    fitted = targets[:, :, :1 + n_splits] if complete else targets
     predictions = _regression.cross_validated_predictions(
-        features, targets, folds, regression=regression, n_components=n_components, alpha=alpha,
+        features, fitted, folds, regression=regression, n_components=n_components, alpha=alpha,
         scale=scale, fit=fit, device=device)
+    if complete:
+        n, n1 = rates.shape[2], (rates.shape[2] + 1) // 2  # half 1 holds ceil(n / 2) trials
+        half2_predictions = (n * predictions[:, :, :1] - n1 * predictions[:, :, 1:]) / (n - n1)
+        predictions = np.concatenate([predictions, half2_predictions], axis=2)
     # a prediction for an image without data is not compared with anything
     predictions_masked = np.where(np.isfinite(targets), predictions, np.nan)
     r = correlate(predictions_masked[:, :, 0], response)

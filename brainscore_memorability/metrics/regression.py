@@ -12,10 +12,9 @@ and every target column is handled in the same matrix products:
   a components is least squares over the Krylov space span{K y, ..., K^a y} of the training Gram
   matrix K (Helland 1988), so per fold one eigendecomposition K = Q diag(lam) Q' serves every site:
   in those coordinates K is diagonal and each site's Krylov space is ``z * p(lam)`` for polynomials
-  p of degree 1..a with p(0) = 0 (z = Q'y). One polynomial basis, orthonormal for the measure
-  ``max over sites of z_i^2 / |z|^2`` (so it is well conditioned for every site), serves all sites;
-  each site's a x a least-squares system then comes from one matrix product over all sites, solved
-  with one refinement step. Agrees with sklearn to ~1e-10 relative (tests/metrics/test_regression.py).
+  p of degree 1..a with p(0) = 0 (z = Q'y). Each site's orthonormal basis of that space comes
+  from Arnoldi in those coordinates (elementwise, every site of a cache-sized chunk at once), its
+  coefficients from a small SVD. Agrees with sklearn to ~1e-12 relative (tests/metrics/test_regression.py).
 * ``"pls"``, ``fit="joint"``: one PLS2 fit of all targets of a set jointly, exactly as
   ``PLSRegression(n_components, scale=True)`` on the whole matrix, which the Kar lab's
   ``reverse_pred`` calls. A site's prediction then depends on the other sites fitted with it. Each
@@ -26,7 +25,8 @@ and every target column is handled in the same matrix products:
   column, solved in its dual form from ONE Gram matrix per call: with M = [[K + alpha I, 1], [1', 0]]
   (the unpenalised intercept as a bordering row) and G = M^-1, a fold's test predictions are
   ``-G_ss^-1 G_sT y_T`` (block inversion; s the test images, T the training images), so one n x n
-  inverse serves every fold and each fold costs one small solve and one product over all columns.
+  inverse serves every fold; each fold's rows ``-G_ss^-1 G_sT`` (one small solve) fill one
+  cross-validated hat matrix H, and ONE product H y predicts every fold of every column.
 
 Missing targets (NaN) are filled inside each fold with that column's mean over the fold's training
 images (never from test images): a test image's own value cannot move its own prediction.
@@ -44,11 +44,14 @@ from brainscore_memorability.metrics import backend
 
 FOLD_SCHEMES = ("reverse_pred", "sklearn")
 REGRESSIONS = ("pls", "ridge")
+LINEAR_IN_TARGETS = ("ridge",)  # predictions H y: a fixed linear map of each target column
 FITS = ("per-site", "joint")
 # a Krylov direction (or a site's least-squares direction) smaller than this fraction of the
 # largest one is numerical noise: the space is exhausted (e.g. fewer features than components)
 KRYLOV_TOLERANCE = 1e-10
 REORTHOGONALISE = 1e-2
+# the per-site PLS builds its Krylov bases a chunk of sites at a time, sized to stay in the CPU's cache
+ARNOLDI_CHUNK_BYTES = 4 * 2 ** 20
 
 
 def folds(n_images: int, n_folds: int = 10, seed: int = 0, scheme: str = "reverse_pred") -> list[np.ndarray]:
@@ -124,8 +127,13 @@ def _filled(values, train, missing: bool = True):
     if not missing:
         return rows
     valid = xp.isfinite(rows)
-    mean = xp.where(valid, rows, 0.0).sum(0) / backend.clip_min(valid.sum(0), 1)
-    return xp.where(valid, rows, mean)
+    return xp.where(valid, rows, _valid_means(rows, valid))
+
+
+def _valid_means(rows, valid):
+    """Each column's mean over its rows where ``valid`` (0 for a column without any)."""
+    xp = backend.namespace_of(rows)
+    return xp.where(valid, rows, 0.0).sum(0) / backend.clip_min(valid.sum(0), 1)
 
 
 def _centre_scale(values, scale: bool):
@@ -149,67 +157,94 @@ def _pls1(k_train, k_test, y_train, n_components: int):
     """Per-column PLS1 predictions (test x columns) from one fold's Gram matrices (module docstring).
 
     y_train: train x columns (finite). In the eigenbasis of K = Q diag(lam) Q' every column's
-    Krylov basis u_0..u_a (Arnoldi, full reorthogonalisation twice, all columns in the same
-    elementwise operations) gives ``diag(lam) U_a = U_{a+1} H``; the column's coefficients c solve
-    min | |z| e_1 - H c | (batched SVD; directions below KRYLOV_TOLERANCE of the largest dropped, as
-    where K is singular on the Krylov space) and its dual coefficients are ``Q U_a c``.
+    Krylov basis u_0..u_a (Arnoldi, full reorthogonalisation twice, all columns of a cache-sized
+    chunk in the same elementwise operations) gives ``diag(lam) U_a = U_{a+1} H``; the column's
+    coefficients c solve min | |z| e_1 - H c | (batched SVD; directions below KRYLOV_TOLERANCE of
+    the largest dropped, as where K is singular on the Krylov space) and its dual coefficients are
+    ``Q U_a c``, so its test predictions are ``(K_test Q) (U_a c)``.
     """
     xp = backend.namespace_of(k_train)
     mean = y_train.mean(0)
     eigenvalues, eigenvectors = xp.linalg.eigh(k_train)
-    z = eigenvectors.T @ (y_train - mean)  # train x columns
-    basis, hessenberg, norm = _arnoldi(backend.clip_min(eigenvalues, 0.0), z, n_components)
-    left, singular, right = xp.linalg.svd(hessenberg, full_matrices=False)
-    kept = singular > KRYLOV_TOLERANCE * singular[:, :1]
-    inverse = xp.where(kept, 1.0 / xp.where(kept, singular, 1.0), 0.0)
-    coefficients = xp.einsum("cji,cj->ci", right, inverse * norm[:, None] * left[:, 0, :])
-    dual = eigenvectors @ xp.einsum("knc,ck->nc", basis[:n_components], coefficients)
-    return k_test @ dual + mean
+    eigenvalues = backend.clip_min(eigenvalues, 0.0)
+    z = (y_train - mean).T @ eigenvectors  # columns x train, each column's row contiguous
+    n_columns, n_train = z.shape
+    dual = backend.zeros(z.shape, like=z)  # columns x train: U_a c, in eigen-coordinates
+    on_cpu = isinstance(z, np.ndarray) or z.device.type == "cpu"
+    chunk = max(1, ARNOLDI_CHUNK_BYTES // (8 * (n_components + 1) * n_train)) if on_cpu else n_columns
+    # one BLAS thread: these small products gain nothing from threads and stall on a busy machine
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        for first in range(0, n_columns, chunk):
+            columns = slice(first, first + chunk)
+            basis, hessenberg, norm = _arnoldi(eigenvalues, z[columns], n_components)
+            left, singular, right = xp.linalg.svd(hessenberg, full_matrices=False)
+            kept = singular > KRYLOV_TOLERANCE * singular[:, :1]
+            inverse = xp.where(kept, 1.0 / xp.where(kept, singular, 1.0), 0.0)
+            coefficients = xp.einsum("cji,cj->ci", right, inverse * norm[:, None] * left[:, 0, :])
+            dual[columns] = (coefficients[:, None, :] @ basis[:, :n_components])[:, 0]
+    return (k_test @ eigenvectors) @ dual.T + mean
 
 
 def _arnoldi(eigenvalues, z, n_components: int):
-    """Orthonormal Krylov bases of diag(eigenvalues) from each column of z (n x columns).
+    """Orthonormal Krylov bases of diag(eigenvalues) from each row of z (columns x n).
 
     Classical Gram-Schmidt against every earlier vector, repeated where a column's new direction
     kept less than REORTHOGONALISE of its length (then one pass could leave eps / REORTHOGONALISE
     of the earlier vectors in it; "twice is enough", Giraud et al. 2005).
-    Returns the bases ((a+1) x n x columns), the Hessenberg matrices (columns x (a+1) x a) and |z|
+    Returns the bases (columns x (a+1) x n), the Hessenberg matrices (columns x (a+1) x a) and |z|
     (columns). A column whose space is exhausted (next direction below KRYLOV_TOLERANCE of its
     image, e.g. fewer features than components, or z = 0) gets zero basis vectors from there on.
     """
     xp = backend.namespace_of(z)
-    norm = xp.sqrt((z * z).sum(0))
-    basis = backend.zeros((n_components + 1,) + tuple(z.shape), like=z)
-    hessenberg = backend.zeros((z.shape[1], n_components + 1, n_components), like=z)
-    basis[0] = xp.where(norm > 0, z / xp.where(norm > 0, norm, 1.0), 0.0)
+    n_columns, n = z.shape
+    norm = xp.sqrt((z * z).sum(1))
+    basis = backend.zeros((n_columns, n_components + 1, n), like=z)
+    hessenberg = backend.zeros((n_columns, n_components + 1, n_components), like=z)
+    basis[:, 0] = xp.where(norm[:, None] > 0, z / xp.where(norm > 0, norm, 1.0)[:, None], 0.0)
     for j in range(n_components):
-        w = eigenvalues[:, None] * basis[j]
-        before = xp.sqrt((w * w).sum(0))
+        earlier = basis[:, :j + 1]
+        w = eigenvalues * basis[:, j]
+        before = xp.sqrt((w * w).sum(1))
         for orthogonalisation in range(2):  # the second only where cancellation was severe
-            h = xp.einsum("knc,nc->kc", basis[:j + 1], w)
-            w = w - xp.einsum("knc,kc->nc", basis[:j + 1], h)
-            hessenberg[:, :j + 1, j] += h.T
-            after = xp.sqrt((w * w).sum(0))
+            h = (earlier @ w[:, :, None])[:, :, 0]
+            w = w - (h[:, None, :] @ earlier)[:, 0]
+            hessenberg[:, :j + 1, j] += h
+            after = xp.sqrt((w * w).sum(1))
             if not bool((after < REORTHOGONALISE * before).any()):
                 break
         grows = after > KRYLOV_TOLERANCE * before
-        basis[j + 1] = xp.where(grows, w / xp.where(grows, after, 1.0), 0.0)
+        basis[:, j + 1] = xp.where(grows[:, None], w / xp.where(grows, after, 1.0)[:, None], 0.0)
         hessenberg[:, j + 1, j] = xp.where(grows, after, 0.0)
     return basis, hessenberg, norm
 
 
 def _ridge(features, targets, tests, trains, alpha: float, missing: bool):
-    """Ridge predictions (images x columns) for every fold from one Gram matrix (module docstring)."""
+    """Ridge predictions (images x columns) for every fold from one Gram matrix (module docstring).
+
+    The folds' test rows ``-G_ss^-1 G_sT`` form one images x images matrix H (zero wherever a row's
+    own fold is), so every column of every target set is predicted by ONE product H y. A missing
+    target (NaN) enters as 0 plus its fold's training mean: H y0 + (H N) diag(mean), N the NaN
+    indicator, so the fill costs one more product over the columns that have a NaN.
+    """
     xp = backend.namespace_of(features)
     centred = features - features.mean(0)  # ridge with intercept is invariant to shifting features
     inverse = xp.linalg.inv(centred @ centred.T + alpha * backend.eye(len(features), like=features))
     inverse = (inverse + inverse.T) / 2
     row = inverse.sum(0)
     bordered = inverse - row[:, None] * row[None, :] / row.sum()  # (M^-1)'s images x images block
-    predictions = backend.zeros(targets.shape, like=targets)
+    hat = backend.zeros(bordered.shape, like=bordered)
     for test, train in zip(tests, trains):
         rows = bordered[test]
-        predictions[test] = -xp.linalg.solve(rows[:, test], rows[:, train] @ _filled(targets, train, missing))
+        hat[test[:, None], train[None, :]] = -xp.linalg.solve(rows[:, test], rows[:, train])
+    if not missing:
+        return hat @ targets
+    valid = xp.isfinite(targets)
+    predictions = hat @ xp.where(valid, targets, 0.0)
+    gaps = backend.flatnonzero(~valid.all(0))  # the columns with a missing target
+    targets, valid = targets[:, gaps], valid[:, gaps]
+    filled_by = hat @ backend.float64(~valid)
+    for test, train in zip(tests, trains):
+        predictions[test[:, None], gaps[None, :]] += filled_by[test] * _valid_means(targets[train], valid[train])
     return predictions
 
 

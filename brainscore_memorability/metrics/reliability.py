@@ -50,29 +50,33 @@ def correlate(a: np.ndarray, b: np.ndarray, method: str = "pearson") -> np.ndarr
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
     valid = np.isfinite(a) & np.isfinite(b)
-    a, b = np.where(valid, a, np.nan), np.where(valid, b, np.nan)
+    complete = bool(valid.all())  # the usual case: plain sums, no NaN-skipping passes
+    if not complete:
+        a, b = np.where(valid, a, np.nan), np.where(valid, b, np.nan)
     if method == "spearman":
         a = scipy.stats.rankdata(a, axis=0, nan_policy="omit")
         b = scipy.stats.rankdata(b, axis=0, nan_policy="omit")
     count = valid.sum(axis=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: handled below
-        constant = _is_constant(a, count) | _is_constant(b, count)
-        a = a - np.nanmean(a, axis=0)
-        b = b - np.nanmean(b, axis=0)
-        sum_squares_a, sum_squares_b = np.nansum(a * a, axis=0), np.nansum(b * b, axis=0)
+        constant = _is_constant(a, count, complete) | _is_constant(b, count, complete)
+        mean, total = (np.mean, np.sum) if complete else (np.nanmean, np.nansum)
+        a = a - mean(a, axis=0)
+        b = b - mean(b, axis=0)
+        sum_squares_a, sum_squares_b = total(a * a, axis=0), total(b * b, axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            r = np.nansum(a * b, axis=0) / np.sqrt(sum_squares_a * sum_squares_b)
+            r = total(a * b, axis=0) / np.sqrt(sum_squares_a * sum_squares_b)
     degenerate = (count < MIN_IMAGES_FOR_CORRELATION) | constant
     return np.where(degenerate, np.nan, np.clip(r, -1.0, 1.0))
 
 
-def _is_constant(values, count):
-    """True where a column's spread (NaN skipped) is within rounding error of its magnitude."""
-    finite = np.isfinite(values)
-    spread = np.nanmax(values, axis=0, initial=-np.inf, where=finite) - np.nanmin(
-        values, axis=0, initial=np.inf, where=finite)
-    magnitude = np.nanmax(np.abs(values), axis=0, initial=0.0, where=finite)
+def _is_constant(values, count, complete: bool = False):
+    """True where a column's spread (NaN skipped) is within rounding error of its magnitude;
+    ``complete``: no NaN anywhere (no mask needed)."""
+    finite = True if complete else np.isfinite(values)
+    spread = (np.max(values, axis=0, initial=-np.inf, where=finite)
+              - np.min(values, axis=0, initial=np.inf, where=finite))
+    magnitude = np.max(np.abs(values), axis=0, initial=0.0, where=finite)
     return (count == 0) | (spread <= 1e-12 * magnitude)
 
 
@@ -122,19 +126,33 @@ def split_half_means(rates: np.ndarray, n_splits: int = 10, seed: int = 0,
                              f"range({n_repetitions}), got shape {permutations.shape}")
     valid = np.isfinite(rates)
     first = halving_masks(valid, permutations, groups, n_splits, seed)  # neurons x reps x splits
-    values, counts = np.where(valid, rates, 0.0), valid.astype(float)
-    sums1 = np.empty(rates.shape[:2] + (first.shape[2],))
-    counts1 = np.empty_like(sums1)
-    # neurons sharing a halving (usually all, or one group per animal): one product each
-    masks, which = np.unique(first, axis=0, return_inverse=True)
-    for number, mask in enumerate(masks.astype(float)):
-        neurons = np.flatnonzero(which.ravel() == number)
-        sums1[:, neurons], counts1[:, neurons] = values[:, neurons] @ mask, counts[:, neurons] @ mask
+    if valid.all():  # every trial recorded: a half's count is its number of repetitions
+        half_sums = _half_sums(rates, first)
+        counts1 = first.sum(axis=1).astype(float)[None]  # 1 x neurons x splits
+        sums2, counts2 = rates.sum(axis=2)[:, :, None] - half_sums, n_repetitions - counts1
+        return half_sums / counts1, sums2 / counts2
+    values = np.where(valid, rates, 0.0)
+    sums1, counts1 = _half_sums(values, first), _half_sums(valid.astype(float), first)
     sums2 = values.sum(axis=2)[:, :, None] - sums1
-    counts2 = counts.sum(axis=2)[:, :, None] - counts1
+    counts2 = valid.sum(axis=2)[:, :, None] - counts1
     with np.errstate(invalid="ignore", divide="ignore"):  # a half with no valid trial -> NaN
         return (np.where(counts1 > 0, sums1 / counts1, np.nan),
                 np.where(counts2 > 0, sums2 / counts2, np.nan))
+
+
+def _half_sums(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Sums of ``values`` (images x neurons x repetitions) over each split's half 1 (``first``:
+    neurons x repetitions x splits), images x neurons x splits: one product per distinct halving
+    (usually one for all neurons, or one per animal), without copying ``values`` for a single one."""
+    masks, which = np.unique(first, axis=0, return_inverse=True)
+    if len(masks) == 1:
+        return (values.reshape(-1, values.shape[2]) @ masks[0].astype(float)).reshape(
+            values.shape[:2] + (first.shape[2],))
+    sums = np.empty(values.shape[:2] + (first.shape[2],))
+    for number, mask in enumerate(masks.astype(float)):
+        neurons = np.flatnonzero(which.ravel() == number)
+        sums[:, neurons] = values[:, neurons] @ mask
+    return sums
 
 
 def halving_masks(valid: np.ndarray, permutations: np.ndarray | None = None, groups=None,

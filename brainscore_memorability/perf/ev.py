@@ -14,7 +14,8 @@ unless it says "scaled":
 * reverse_pred's defaults: ``compute_model_to_monkey`` as shipped (ridge, ``reps=20``, its own
   random halvings) vs this package with 20 halvings of its own; the two answers differ by halving
   noise only, so "difference" is the largest per-neuron |difference| in units of its standard
-  error (from this package's 20 per-halving EVs, x sqrt(2) for two independent means);
+  error (:func:`halving_noise`: from this package's 20 per-halving EVs and, for reverse_pred's
+  mean, per-halving EVs paired as reverse_pred pairs them: neural and model halves drawn apart);
 * a loop over neurons and halvings in the style of the Kar lab's prediction demo (per fold one
   ``PLSRegression``/``Ridge`` per neuron, the same estimators as this package's defaults), timed
   on ``loop_neurons`` neurons and ``loop_splits`` halvings and SCALED linearly to the whole
@@ -149,6 +150,26 @@ def per_neuron_loop(features, rates, regression, sizes, perms, neurons):
     return np.array(evs), mean_seconds, halving_seconds
 
 
+def halving_noise(features, rates, sizes, mine, device=None) -> np.ndarray:
+    """Standard error (per neuron) of the difference between this package's mean EV over its n
+    halvings (``mine``) and reverse_pred's mean over n of its own.
+
+    Ours: the SD of our n per-halving EVs / sqrt(n). reverse_pred draws the model's halves and the
+    neural halves independently (two ``get_splithalves`` calls per repetition), so its per-halving
+    EV also varies with the pairing: emulated by pairing our neural reliabilities with the model
+    reliabilities of n further halvings (``100 r^2 / (neural_s * model'_s)``, as reverse_pred's).
+    """
+    n = mine.explained_variance_per_split.shape[1]
+    further = permutations(rates.shape[2], halving_seeds(2 * n)[n:])
+    other = ours(features, rates, "ridge", sizes, further, device=device)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theirs_like = 100 * mine.r[:, None] ** 2 / (mine.neural_reliability_per_split
+                                                    * other.model_reliability_per_split)
+    ours_se = np.nanstd(mine.explained_variance_per_split, axis=1, ddof=1) / np.sqrt(n)
+    theirs_se = np.nanstd(theirs_like, axis=1, ddof=1) / np.sqrt(n)
+    return np.sqrt(ours_se ** 2 + theirs_se ** 2)
+
+
 def run(quick: bool = False, device=None) -> list[dict]:
     sizes = QUICK if quick else FULL
     warm_up = dict(QUICK, images=30, neurons=2, features=25, components=2)
@@ -205,8 +226,7 @@ def run(quick: bool = False, device=None) -> list[dict]:
     rows.append(row(name, "brainscore_memorability" + where, mine.seconds, mine.peak_mib,
                     timed_on=f"all neurons, {n} halvings of its own"))
     theirs = measure(reverse_pred_defaults, features, rates, n)
-    per_split = mine.value.explained_variance_per_split
-    standard_error = np.sqrt(2) * np.nanstd(per_split, axis=1, ddof=1) / np.sqrt(n)
+    standard_error = halving_noise(features, rates, sizes, mine.value, device)
     difference = float(np.nanmax(np.abs(theirs.value - mine.value.explained_variance) / standard_error))
     speedup = theirs.seconds / mine.seconds
     rows.append(row(name, f"reverse_pred {version('reverse-pred')} (compute_model_to_monkey as shipped, reps={n})",

@@ -150,6 +150,18 @@ def test_constant_neuron_is_nan_and_leaves_the_others_unchanged():
                                explained_variance(features, rates[:, others], n_components=10), rtol=1e-8)
 
 
+@pytest.mark.parametrize("repetitions", [8, 7])
+def test_ridge_predicts_half_two_from_the_mean_and_half_one_as_a_direct_fit_would(repetitions):
+    # with every trial recorded, ridge's half-2 predictions come from the mean's and half 1's
+    # (linearity); they must equal fitting half 2 itself, and odd counts put ceil(n/2) in half 1
+    from brainscore_memorability.metrics.regression import cross_validated_predictions, folds
+    features, rates = planted_world(n_images=100, n_neurons=5, repetitions=repetitions)
+    details = explained_variance_details(features, rates, regression="ridge", n_splits=3)
+    half2 = details.halves[:, :, :, 1]
+    direct = cross_validated_predictions(features, half2, folds(100), regression="ridge")
+    np.testing.assert_allclose(details.half_predictions[:, :, :, 1], direct, rtol=1e-10, atol=1e-12)
+
+
 def test_nan_trials_and_missing_images_are_tolerated():
     features, rates = planted_world(n_images=200, n_neurons=8, noise=1.0)
     holey = rates.copy()
