@@ -366,6 +366,15 @@ class Prepared:
     world: object = None
     training: dict = field(default_factory=dict)
 
+    @property
+    def data_paths(self) -> dict:
+        """A piece's ``paths`` entry for the IT NetCDF ({} for the configured location)."""
+        return {"data": self.data} if self.data else {}
+
+    def weights_paths(self, model: str) -> dict:
+        """A piece's ``paths`` entry for ``model``'s weights file ({} for the zoo's)."""
+        return {"weights": self.weights[model]} if self.weights.get(model) else {}
+
 
 def prepare_sample(config: StudyConfig, out: Path, pieces: Path, jobs: int, slurm: bool) -> Prepared:
     """Build the simulated world and train its networks: the categorization networks first, then
@@ -418,11 +427,8 @@ def run(config: StudyConfig, out, data: str | None = None, jobs: int = 1, slurm:
     data, weights = prepared.data, prepared.weights
     data_inputs = {"data": file_digest(data) if data else "configured location"}
     images = prepared.images or data_inputs["data"]  # the paper's IT images: those of its data file
-    data_paths = {"data": data} if data else {}
+    data_paths, weights_paths = prepared.data_paths, prepared.weights_paths
     fingerprints = {model: file_digest(path) if path else _weights_tag(model) for model, path in weights.items()}
-
-    def weights_paths(model: str) -> dict:
-        return {"weights": weights[model]} if weights[model] else {}
 
     score_pieces = {(model, phase): Piece(
         "score", f"score__{config.name}__{model}__{phase}",
@@ -543,13 +549,9 @@ def extended_pieces(config, pieces: Path, score_pieces: dict, fingerprints: dict
     """The extended stage: reverse predictivity from the score pieces' saved features, the
     LaMem-memorability benchmark, and response magnitude (each model's CKA layers and the IT row)."""
     options = extended_options(config)
-    data = prepared.data
-    data_paths = {"data": data} if data else {}
+    data_paths, weights_paths = prepared.data_paths, prepared.weights_paths
     images = prepared.images or data_inputs["data"]
     models = extended_models(config)
-
-    def weights_paths(model: str) -> dict:
-        return {"weights": prepared.weights[model]} if prepared.weights.get(model) else {}
 
     groups, notes = {}, {}
     groups["reverse"] = {(model, phase): Piece(
@@ -566,7 +568,7 @@ def extended_pieces(config, pieces: Path, score_pieces: dict, fingerprints: dict
         groups["lamem"] = {model: Piece("lamem", f"lamem__{model}", {"model": model, "options": options["lamem"]},
                                         inputs={"weights": fingerprints[model], "lamem": digest},
                                         paths={"root": root} | weights_paths(model)) for model in models}
-    why = magnitude_source(config, data)
+    why = magnitude_source(config, prepared.data)
     if why:
         notes["magnitude"] = why
     else:
