@@ -10,11 +10,13 @@ and every target column is handled in the same matrix products:
   depend on which other sites are fitted. Features are centred and divided by their training
   standard deviation (ddof=1; a target's scaling does not change a PLS1 prediction). PLS1 with
   a components is least squares over the Krylov space span{K y, ..., K^a y} of the training Gram
-  matrix K (Helland 1988), so per fold one eigendecomposition K = Q diag(lam) Q' serves every site:
-  in those coordinates K is diagonal and each site's Krylov space is ``z * p(lam)`` for polynomials
-  p of degree 1..a with p(0) = 0 (z = Q'y). Each site's orthonormal basis of that space comes
-  from Arnoldi in those coordinates (elementwise, every site of a cache-sized chunk at once), its
-  coefficients from a small SVD. Agrees with sklearn to ~1e-12 relative (tests/metrics/test_regression.py).
+  matrix K (Helland 1988), so per fold one orthogonal reduction K = Q T Q' serves every site: T
+  is tridiagonal (LAPACK's Householder tridiagonalisation; on a torch device an eigendecomposition,
+  T diagonal), so a product with T costs O(n) and each site's Krylov space is Q times that of T
+  from z = Q'y. Each site's orthonormal basis of that space comes from Arnoldi in T's coordinates
+  (elementwise, every site of a cache-sized chunk at once), its coefficients from a small SVD.
+  The folds run in parallel on the CPU's cores. Agrees with sklearn to ~1e-12 relative
+  (tests/metrics/test_regression.py).
 * ``"pls"``, ``fit="joint"``: one PLS2 fit of all targets of a set jointly, exactly as
   ``PLSRegression(n_components, scale=True)`` on the whole matrix, which the Kar lab's
   ``reverse_pred`` calls. A site's prediction then depends on the other sites fitted with it. Each
@@ -30,12 +32,13 @@ and every target column is handled in the same matrix products:
 
 Missing targets (NaN) are filled inside each fold with that column's mean over the fold's training
 images (never from test images): a test image's own value cannot move its own prediction.
-``device`` (e.g. 'cuda') runs the Gram matrices, eigendecompositions and solves in torch on that
+``device`` (e.g. 'cuda') runs the Gram matrices, reductions and solves in torch on that
 device (:mod:`.backend`); the joint PLS2's small eigenproblems run in numpy.
 """
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 
@@ -51,7 +54,7 @@ FITS = ("per-site", "joint")
 KRYLOV_TOLERANCE = 1e-10
 REORTHOGONALISE = 1e-2
 # the per-site PLS builds its Krylov bases a chunk of sites at a time, sized to stay in the CPU's cache
-ARNOLDI_CHUNK_BYTES = 4 * 2 ** 20
+ARNOLDI_CHUNK_BYTES = 8 * 2 ** 20
 
 
 def folds(n_images: int, n_folds: int = 10, seed: int = 0, scheme: str = "reverse_pred") -> list[np.ndarray]:
@@ -104,17 +107,18 @@ def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, folds
     if regression == "ridge":
         predictions = _ridge(x, y, tests, trains, alpha, missing)
     else:
-        predictions = backend.zeros(y.shape, like=y)
-        for test, train in zip(tests, trains):
+        def fold(test, train):
             k_train, k_test = _gram(x, train, test, scale)
             y_train = _filled(y, train, missing)
             if fit == "per-site":
-                predictions[test] = _pls1(k_train, k_test, y_train, n_components)
-            else:
-                joint = _pls2(*(backend.to_numpy(m) for m in (k_train, k_test)),
-                              backend.to_numpy(y_train).reshape(len(train), n_neurons, n_sets),
-                              n_components, scale)
-                predictions[test] = backend.asarray(joint.reshape(len(test), -1), device)
+                return _pls1(k_train, k_test, y_train, n_components)
+            joint = _pls2(*(backend.to_numpy(m) for m in (k_train, k_test)),
+                          backend.to_numpy(y_train).reshape(len(train), n_neurons, n_sets), n_components, scale)
+            return backend.asarray(joint.reshape(len(test), -1), device)
+
+        predictions = backend.zeros(y.shape, like=y)
+        for test, predicted in zip(tests, _each_fold(fold, tests, trains, on_numpy=device is None)):
+            predictions[test] = predicted
     predictions = backend.to_numpy(predictions).reshape(targets3.shape)
     return predictions[:, :, 0] if targets.ndim == 2 else predictions
 
@@ -153,40 +157,79 @@ def _gram(features, train, test, scale: bool):
     return z_train @ z_train.T, z_test @ z_train.T
 
 
+def _each_fold(fit, tests, trains, on_numpy: bool):
+    """``fit(test, train)`` of every fold, in order. numpy: the folds run on every CPU core, each
+    with one BLAS thread (independent folds use the cores better than threads inside one fold's
+    small products and LAPACK's memory-bound tridiagonalisation); torch: one after another."""
+    if not on_numpy:
+        return [fit(test, train) for test, train in zip(tests, trains)]
+    from concurrent.futures import ThreadPoolExecutor
+    workers = min(len(tests), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
+    with _blas_controller().limit(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fit, tests, trains))
+
+
+def _tridiagonal(k_train):
+    """K = Q T Q' with T symmetric tridiagonal: (T's diagonal, its off-diagonal, M -> Q' M).
+
+    numpy: LAPACK's Householder tridiagonalisation (sytrd, lower), Q' applied from its reflectors
+    (ormqr on the trailing rows; sytrd's Q is diag(1, Q_qr)): ~4x cheaper than a full
+    eigendecomposition, which the Krylov bases do not need. torch: ``eigh`` (T diagonal).
+    """
+    if not isinstance(k_train, np.ndarray):
+        eigenvalues, eigenvectors = backend.namespace_of(k_train).linalg.eigh(k_train)
+        return eigenvalues, backend.zeros(eigenvalues[1:].shape, like=eigenvalues), lambda m: eigenvectors.T @ m
+    from scipy.linalg import lapack
+    n = len(k_train)
+    packed, diagonal, off_diagonal, tau, info = lapack.dsytrd(
+        np.asfortranarray(k_train), lower=1, lwork=int(lapack.dsytrd_lwork(n, lower=1)[0]), overwrite_a=1)
+    if info:
+        raise np.linalg.LinAlgError(f"LAPACK sytrd failed (info {info})")
+    reflectors = packed[1:, :n - 1]
+
+    def rotate(m):  # Q' m, m: n x columns
+        rotated = np.array(m, order="F")
+        if n > 1:
+            rotated[1:], _, status = lapack.dormqr("L", "T", reflectors, tau, rotated[1:],
+                                                  lwork=64 * max(1, m.shape[1]), overwrite_c=1)
+            if status:
+                raise np.linalg.LinAlgError(f"LAPACK ormqr failed (info {status})")
+        return rotated
+    return diagonal, off_diagonal, rotate
+
+
 def _pls1(k_train, k_test, y_train, n_components: int):
     """Per-column PLS1 predictions (test x columns) from one fold's Gram matrices (module docstring).
 
-    y_train: train x columns (finite). In the eigenbasis of K = Q diag(lam) Q' every column's
-    Krylov basis u_0..u_a (Arnoldi, full reorthogonalisation twice, all columns of a cache-sized
-    chunk in the same elementwise operations) gives ``diag(lam) U_a = U_{a+1} H``; the column's
+    y_train: train x columns (finite). In the basis of K = Q T Q' (T tridiagonal, :func:`_tridiagonal`)
+    every column's Krylov basis u_0..u_a (Arnoldi, full reorthogonalisation twice, all columns of a
+    cache-sized chunk in the same elementwise operations) gives ``T U_a = U_{a+1} H``; the column's
     coefficients c solve min | |z| e_1 - H c | (batched SVD; directions below KRYLOV_TOLERANCE of
     the largest dropped, as where K is singular on the Krylov space) and its dual coefficients are
     ``Q U_a c``, so its test predictions are ``(K_test Q) (U_a c)``.
     """
     xp = backend.namespace_of(k_train)
     mean = y_train.mean(0)
-    eigenvalues, eigenvectors = xp.linalg.eigh(k_train)
-    eigenvalues = backend.clip_min(eigenvalues, 0.0)
-    z = (y_train - mean).T @ eigenvectors  # columns x train, each column's row contiguous
+    diagonal, off_diagonal, rotate = _tridiagonal(k_train)
+    z = rotate(y_train - mean).T  # columns x train (Q' y per column), each column's row contiguous
     n_columns, n_train = z.shape
-    dual = backend.zeros(z.shape, like=z)  # columns x train: U_a c, in eigen-coordinates
+    dual = backend.zeros(z.shape, like=z)  # columns x train: U_a c, in T's coordinates
     on_cpu = isinstance(z, np.ndarray) or z.device.type == "cpu"
     chunk = max(1, ARNOLDI_CHUNK_BYTES // (8 * (n_components + 1) * n_train)) if on_cpu else n_columns
-    # one BLAS thread: these small products gain nothing from threads and stall on a busy machine
-    with _blas_controller().limit(limits=1, user_api="blas"):
-        for first in range(0, n_columns, chunk):
-            columns = slice(first, first + chunk)
-            basis, hessenberg, norm = _arnoldi(eigenvalues, z[columns], n_components)
-            left, singular, right = xp.linalg.svd(hessenberg, full_matrices=False)
-            kept = singular > KRYLOV_TOLERANCE * singular[:, :1]
-            inverse = xp.where(kept, 1.0 / xp.where(kept, singular, 1.0), 0.0)
-            coefficients = xp.einsum("cji,cj->ci", right, inverse * norm[:, None] * left[:, 0, :])
-            dual[columns] = (coefficients[:, None, :] @ basis[:, :n_components])[:, 0]
-    return (k_test @ eigenvectors) @ dual.T + mean
+    for first in range(0, n_columns, chunk):
+        columns = slice(first, first + chunk)
+        basis, hessenberg, norm = _arnoldi(diagonal, off_diagonal, z[columns], n_components)
+        left, singular, right = xp.linalg.svd(hessenberg, full_matrices=False)
+        kept = singular > KRYLOV_TOLERANCE * singular[:, :1]
+        inverse = xp.where(kept, 1.0 / xp.where(kept, singular, 1.0), 0.0)
+        coefficients = xp.einsum("cji,cj->ci", right, inverse * norm[:, None] * left[:, 0, :])
+        dual[columns] = (coefficients[:, None, :] @ basis[:, :n_components])[:, 0]
+    return rotate(k_test.T).T @ dual.T + mean
 
 
-def _arnoldi(eigenvalues, z, n_components: int):
-    """Orthonormal Krylov bases of diag(eigenvalues) from each row of z (columns x n).
+def _arnoldi(diagonal, off_diagonal, z, n_components: int):
+    """Orthonormal Krylov bases of the symmetric tridiagonal T (``diagonal``, ``off_diagonal``) from
+    each row of z (columns x n).
 
     Classical Gram-Schmidt against every earlier vector, repeated where a column's new direction
     kept less than REORTHOGONALISE of its length (then one pass could leave eps / REORTHOGONALISE
@@ -203,7 +246,9 @@ def _arnoldi(eigenvalues, z, n_components: int):
     basis[:, 0] = xp.where(norm[:, None] > 0, z / xp.where(norm > 0, norm, 1.0)[:, None], 0.0)
     for j in range(n_components):
         earlier = basis[:, :j + 1]
-        w = eigenvalues * basis[:, j]
+        w = diagonal * basis[:, j]  # T u_j
+        w[:, :-1] += off_diagonal * basis[:, j, 1:]
+        w[:, 1:] += off_diagonal * basis[:, j, :-1]
         before = xp.sqrt((w * w).sum(1))
         for orthogonalisation in range(2):  # the second only where cancellation was severe
             h = (earlier @ w[:, :, None])[:, :, 0]
