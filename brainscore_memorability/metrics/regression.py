@@ -38,7 +38,6 @@ device (:mod:`.backend`); the joint PLS2's small eigenproblems run in numpy.
 from __future__ import annotations
 
 import functools
-import os
 
 import numpy as np
 
@@ -158,13 +157,15 @@ def _gram(features, train, test, scale: bool):
 
 
 def _each_fold(fit, tests, trains, on_numpy: bool):
-    """``fit(test, train)`` of every fold, in order. numpy: the folds run on every CPU core, each
-    with one BLAS thread (independent folds use the cores better than threads inside one fold's
-    small products and LAPACK's memory-bound tridiagonalisation); torch: one after another."""
+    """``fit(test, train)`` of every fold, in order. numpy: the folds run in as many threads as BLAS
+    would use (its thread count: the CPU's cores unless the caller limits it), each fold with one
+    BLAS thread (independent folds use the cores better than threads inside one fold's small
+    products and LAPACK's memory-bound tridiagonalisation); torch: one after another."""
     if not on_numpy:
         return [fit(test, train) for test, train in zip(tests, trains)]
     from concurrent.futures import ThreadPoolExecutor
-    workers = min(len(tests), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
+    blas = _blas_controller().select(user_api="blas").info()
+    workers = min(len(tests), max([1] + [library["num_threads"] for library in blas]))
     with _blas_controller().limit(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
         return list(pool.map(fit, tests, trains))
 

@@ -66,6 +66,19 @@ def test_per_site_pls_equals_sklearn_pls1_fitted_to_each_site(n_features, n_comp
         assert (np.abs(ours - reference).max(axis=0) / spread).max() < 1e-8
 
 
+@pytest.mark.parametrize("fit", ["per-site", "joint"])
+def test_pls_folds_give_the_same_predictions_in_parallel_and_on_one_thread(fit):
+    """The folds run in as many threads as BLAS may use: with BLAS limited to one thread they run one
+    after another, and every prediction must be bit-for-bit the same."""
+    from threadpoolctl import threadpool_limits
+    features, targets = structured_data()
+    test_folds = folds(len(features), 10, seed=0)
+    parallel = cross_validated_predictions(features, targets, test_folds, "pls", n_components=6, fit=fit)
+    with threadpool_limits(limits=1, user_api="blas"):
+        serial = cross_validated_predictions(features, targets, test_folds, "pls", n_components=6, fit=fit)
+    np.testing.assert_array_equal(parallel, serial)
+
+
 @pytest.mark.parametrize("regression", ["pls", "ridge"])
 def test_a_sites_prediction_does_not_depend_on_the_other_sites(regression):
     features, targets = structured_data(n_features=80, n_targets=10)
