@@ -68,13 +68,6 @@ def eye(n: int, like):
     return torch.eye(n, dtype=like.dtype, device=like.device)
 
 
-def flatnonzero(values):
-    """Indices of the true (non-zero) entries of a flat array, numpy or torch (int64)."""
-    if isinstance(values, np.ndarray):
-        return np.flatnonzero(values)
-    return values.reshape(-1).nonzero().reshape(-1)
-
-
 def max_over(values, axis: int):
     """Maximum along ``axis`` (numpy's ``max(axis)``, torch's ``amax(dim)``)."""
     if isinstance(values, np.ndarray):

@@ -27,8 +27,8 @@ and every target column is handled in the same matrix products:
   column, solved in its dual form from ONE Gram matrix per call: with M = [[K + alpha I, 1], [1', 0]]
   (the unpenalised intercept as a bordering row) and G = M^-1, a fold's test predictions are
   ``-G_ss^-1 G_sT y_T`` (block inversion; s the test images, T the training images), so one n x n
-  inverse serves every fold; each fold's rows ``-G_ss^-1 G_sT`` (one small solve) fill one
-  cross-validated hat matrix H, and ONE product H y predicts every fold of every column.
+  inverse serves every fold, and each fold predicts every column with one
+  product ``G_sT y_T`` and one small solve.
 
 Missing targets (NaN) are filled inside each fold with that column's mean over the fold's training
 images (never from test images): a test image's own value cannot move its own prediction.
@@ -94,7 +94,7 @@ def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, folds
     or 'ridge' (``alpha``; per column by nature). ``device``: None (numpy) or a torch device.
     Returns numpy predictions with the shape of ``targets``.
     """
-    features, targets, folds = _check_inputs(features, targets, folds, regression, n_components, fit)
+    features, targets, folds = _check_inputs(features, targets, folds, regression, n_components, fit, alpha)
     targets3 = targets[:, :, None] if targets.ndim == 2 else targets
     n_images, n_neurons, n_sets = targets3.shape
     x = backend.asarray(features, device)
@@ -130,13 +130,8 @@ def _filled(values, train, missing: bool = True):
     if not missing:
         return rows
     valid = xp.isfinite(rows)
-    return xp.where(valid, rows, _valid_means(rows, valid))
-
-
-def _valid_means(rows, valid):
-    """Each column's mean over its rows where ``valid`` (0 for a column without any)."""
-    xp = backend.namespace_of(rows)
-    return xp.where(valid, rows, 0.0).sum(0) / backend.clip_min(valid.sum(0), 1)
+    zeroed = xp.where(valid, rows, 0.0)
+    return xp.where(valid, rows, zeroed.sum(0) / backend.clip_min(valid.sum(0), 1))
 
 
 def _centre_scale(values, scale: bool):
@@ -265,12 +260,9 @@ def _arnoldi(diagonal, off_diagonal, z, n_components: int):
 
 
 def _ridge(features, targets, tests, trains, alpha: float, missing: bool):
-    """Ridge predictions (images x columns) for every fold from one Gram matrix (module docstring).
-
-    The folds' test rows ``-G_ss^-1 G_sT`` form one images x images matrix H (zero wherever a row's
-    own fold is), so every column of every target set is predicted by ONE product H y. A missing
-    target (NaN) enters as 0 plus its fold's training mean: H y0 + (H N) diag(mean), N the NaN
-    indicator, so the fill costs one more product over the columns that have a NaN.
+    """Ridge predictions (images x columns) for every fold from one Gram matrix (module docstring):
+    per fold ``-G_ss^-1 (G_sT y_T)``, one product and one small solve for every column at once,
+    y_T the fold's training rows with each NaN filled by its column's training mean (:func:`_filled`).
     """
     xp = backend.namespace_of(features)
     centred = features - features.mean(0)  # ridge with intercept is invariant to shifting features
@@ -278,19 +270,10 @@ def _ridge(features, targets, tests, trains, alpha: float, missing: bool):
     inverse = (inverse + inverse.T) / 2
     row = inverse.sum(0)
     bordered = inverse - row[:, None] * row[None, :] / row.sum()  # (M^-1)'s images x images block
-    hat = backend.zeros(bordered.shape, like=bordered)
+    predictions = backend.zeros(targets.shape, like=targets)
     for test, train in zip(tests, trains):
         rows = bordered[test]
-        hat[test[:, None], train[None, :]] = -xp.linalg.solve(rows[:, test], rows[:, train])
-    if not missing:
-        return hat @ targets
-    valid = xp.isfinite(targets)
-    predictions = hat @ xp.where(valid, targets, 0.0)
-    gaps = backend.flatnonzero(~valid.all(0))  # the columns with a missing target
-    targets, valid = targets[:, gaps], valid[:, gaps]
-    filled_by = hat @ backend.float64(~valid)
-    for test, train in zip(tests, trains):
-        predictions[test[:, None], gaps[None, :]] += filled_by[test] * _valid_means(targets[train], valid[train])
+        predictions[test] = -xp.linalg.solve(rows[:, test], rows[:, train] @ _filled(targets, train, missing))
     return predictions
 
 
@@ -375,9 +358,11 @@ def _blas_controller():
     return ThreadpoolController()
 
 
-def _check_inputs(features, targets, folds, regression, n_components, fit):
+def _check_inputs(features, targets, folds, regression, n_components, fit, alpha):
     if regression not in REGRESSIONS:
         raise ValueError(f"regression must be one of {REGRESSIONS}, not {regression!r}")
+    if regression == "ridge" and not alpha > 0:
+        raise ValueError(f"ridge alpha must be > 0 (the dual solution inverts K + alpha I), got {alpha!r}")
     if fit not in FITS:
         raise ValueError(f"fit must be one of {FITS}, not {fit!r}")
     features = np.asarray(features, dtype=float)

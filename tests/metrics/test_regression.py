@@ -219,3 +219,5 @@ def test_bad_inputs_raise_clear_errors():
         cross_validated_predictions(features, targets[:20], test_folds)
     with pytest.raises(ValueError, match="regression"):
         cross_validated_predictions(features, targets, test_folds, "lasso")
+    with pytest.raises(ValueError, match="ridge alpha must be > 0"):
+        cross_validated_predictions(features, targets, test_folds, "ridge", alpha=0.0)
