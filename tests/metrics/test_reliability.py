@@ -194,3 +194,18 @@ def test_a_neurons_halves_do_not_depend_on_the_padding_of_other_animals():
     pooled = split_half_reliability(padded, per_split=True, groups=groups)[:4]
     np.testing.assert_allclose(pooled, alone, rtol=0, atol=1e-12)
     np.testing.assert_allclose(split_half_reliability(padded, per_split=True)[:4], alone, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(25, 4), (30, 3, 2), (1, 2), (7, 0)])
+def test_average_ranks_equal_scipys_rankdata_omitting_nan(shape):
+    """scipy.stats.rankdata(axis=0, nan_policy='omit') is the reference: ties (small integers, as
+    spike counts), NaN scattered and whole NaN columns, continuous values (no ties)."""
+    from brainscore_memorability.metrics.reliability import average_ranks
+    rng = np.random.default_rng(1)
+    counts = rng.integers(0, 4, shape).astype(float)
+    holes = counts.copy()
+    holes[rng.random(shape) < 0.25] = np.nan
+    if holes.size:
+        holes[:, 0] = np.nan
+    for values in (counts, holes, rng.normal(size=shape)):
+        np.testing.assert_array_equal(average_ranks(values), scipy.stats.rankdata(values, axis=0, nan_policy="omit"))
