@@ -39,7 +39,7 @@ import numpy as np
 from brainscore_memorability.errors import DataError
 from brainscore_memorability.metrics import regression as _regression
 from brainscore_memorability.metrics.reliability import (
-    check_rates, correlate, nanmean_quiet, spearman_brown, split_half_means)
+    all_finite, check_rates, correlate, nanmean_quiet, spearman_brown, split_half_means)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def explained_variance_details(features: np.ndarray, rates: np.ndarray, regressi
     targets = np.concatenate([response[:, :, None], half1, half2], axis=2)
     # every trial recorded: the mean response is (n1 * half 1 + n2 * half 2) / n, so a regression
     # linear in its targets (ridge) predicts half 2 from the other two predictions, one fit fewer
-    complete = regression in _regression.LINEAR_IN_TARGETS and bool(np.isfinite(rates).all())
+    complete = regression in _regression.LINEAR_IN_TARGETS and all_finite(rates)
     fitted = targets[:, :, :1 + n_splits] if complete else targets
     predictions = _regression.cross_validated_predictions(
         features, fitted, folds, regression=regression, n_components=n_components, alpha=alpha,

@@ -209,3 +209,12 @@ def test_average_ranks_equal_scipys_rankdata_omitting_nan(shape):
         holes[:, 0] = np.nan
     for values in (counts, holes, rng.normal(size=shape)):
         np.testing.assert_array_equal(average_ranks(values), scipy.stats.rankdata(values, axis=0, nan_policy="omit"))
+
+
+def test_all_finite_sees_nan_and_inf_and_is_not_fooled_by_an_overflowing_sum():
+    from brainscore_memorability.metrics.reliability import all_finite
+    assert all_finite(np.ones((3, 4)))
+    assert all_finite(np.array([1e308, 1e308]))  # the sum overflows; every entry is finite
+    assert not all_finite(np.array([1.0, np.nan]))
+    assert not all_finite(np.array([np.inf, -np.inf]))  # the sum is NaN
+    assert not all_finite(np.array([1.0, np.inf]))
