@@ -43,6 +43,7 @@ import numpy as np
 
 from brainscore_memorability.errors import DataError
 from brainscore_memorability.metrics import backend
+from brainscore_memorability.metrics.reliability import all_finite
 
 FOLD_SCHEMES = ("reverse_pred", "sklearn")
 REGRESSIONS = ("pls", "ridge")
@@ -99,7 +100,7 @@ def cross_validated_predictions(features: np.ndarray, targets: np.ndarray, folds
     n_images, n_neurons, n_sets = targets3.shape
     x = backend.asarray(features, device)
     y = backend.asarray(targets3.reshape(n_images, n_neurons * n_sets), device)
-    missing = bool(np.isnan(targets3).any())
+    missing = not all_finite(targets3)  # the targets hold no inf (checked): a NaN is missing
     tests = [backend.indices(test, device) for test in folds]
     trains = [backend.indices(np.setdiff1d(np.arange(n_images), test, assume_unique=True), device)
               for test in folds]
@@ -372,7 +373,7 @@ def _check_inputs(features, targets, folds, regression, n_components, fit, alpha
     if targets.ndim not in (2, 3) or len(targets) != len(features):
         raise DataError(f"targets must be images x neurons [x sets] with {len(features)} images "
                         f"(the features' first axis), got shape {targets.shape}")
-    if not np.isfinite(features).all():
+    if not all_finite(features):
         raise DataError("features contain NaN or inf; fill or drop them before regression")
     if np.isinf(targets).any():
         raise DataError("targets contain +-inf; mark missing values with NaN")
